@@ -1,0 +1,134 @@
+"""Training speed of vae_lab against the lecture's loop, side by side in one run.
+
+Prints: the machine's fp32 matmul peak; seconds per epoch and % of that peak for
+the lecture-style loop (DataLoader over torchvision's MNIST with a per-image
+ToTensor, batch 128, Adam 1e-3, 20 epochs) and for ``vae_lab.train``; the test
+loss of both against elapsed training time; the time vae_lab takes to reach the
+lecture loop's final test loss; and the peak memory of a vae_lab training run.
+
+Run from the repository root (MNIST in data/MNIST/raw/ or $VAE_LAB_DATA):
+
+    python benchmarks/train_speed.py            # the full comparison, about 4 minutes on 2 cores
+    python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import torch
+
+from vae_lab import VariationalAutoencoder, default_data_dir, evaluate, get_device, load_mnist, set_seed, train
+from vae_lab.training import BATCH_SIZE, EPOCHS, LEARNING_RATE, loss_terms
+
+# One image's forward + backward through the two 784x512 matmuls, which dominate:
+# the encoder's linear1 needs forward + weight gradient (2 matmuls, no input
+# gradient), the decoder's linear2 forward + weight + input gradients (3).
+# The 512 x latent_dims layers add under 1 %. 2 FLOP per multiply-add.
+FLOP_PER_IMAGE = (2 + 3) * 2 * 784 * 512
+
+
+def matmul_peak(device: torch.device, seconds: float = 1.0) -> float:
+    """Best fp32 GFLOP/s of square matmuls of a few sizes on ``device``."""
+    best = 0.0
+    for n in (512, 1024, 2048):
+        a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+        a @ b
+        _sync(device)
+        reps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            a @ b
+            reps += 1
+            _sync(device)
+        best = max(best, 2 * n**3 * reps / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def lecture_loop(model, root, test, epochs: int, device: torch.device) -> list[tuple[float, float]]:
+    """The lecture's loop, written from its description; returns (train seconds, test loss) per epoch."""
+    from torchvision import datasets, transforms
+
+    dataset = datasets.MNIST(root=str(root), train=True, transform=transforms.ToTensor(), download=False)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=128, shuffle=True)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    curve, seconds = [], 0.0
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for x, _y in loader:
+            x = x.to(device)
+            opt.zero_grad()
+            recon, kl = loss_terms(model, x)
+            (recon + kl).backward()
+            opt.step()
+        _sync(device)
+        seconds += time.perf_counter() - start
+        curve.append((seconds, evaluate(model, test)["total"]))
+        print(f"  lecture epoch {len(curve):2d}: {seconds:6.1f} s  test loss {curve[-1][1]:.2f}", flush=True)
+    return curve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lecture-epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="vae_lab epochs (default: the library's)")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    device = get_device()
+    data = load_mnist(download=False, fallback=False)  # timings on the offline sample would mislead
+    print(f"device: {device}, torch threads: {torch.get_num_threads()}, data: {data.source}")
+    peak = matmul_peak(device)
+    print(f"fp32 matmul peak: {peak:.0f} GFLOP/s")
+    epoch_gflop = FLOP_PER_IMAGE * len(data.train) / 1e9
+
+    set_seed(args.seed)
+    model = VariationalAutoencoder(2).to(device)
+    print(f"vae_lab.train: batch {args.batch_size}, lr {args.lr:g} (cosine to lr/10), {args.epochs} epochs")
+    history = train(model, data.train, args.epochs, args.batch_size, args.lr, test_data=data.test, progress=False)
+    fast = [(s, t["total"]) for s, t in zip(history.seconds, history.test)]
+    for i, (s, loss) in enumerate(fast, start=1):
+        print(f"  vae_lab epoch {i:2d}: {s:6.1f} s  test loss {loss:.2f}")
+    if device.type == "cuda":
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
+    print(f"peak memory of this process so far (data, model, training): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+    set_seed(args.seed)
+    print("lecture loop: DataLoader + ToTensor, batch 128, Adam lr 1e-3")
+    slow = lecture_loop(VariationalAutoencoder(2).to(device), default_data_dir(), data.test, args.lecture_epochs, device)
+
+    report(fast, slow, epoch_gflop, peak)
+
+
+def report(fast, slow, epoch_gflop: float, peak: float) -> None:
+    """Print seconds per epoch, % of peak, and the time-to-quality ratio."""
+    def per_epoch(curve):  # the fastest epoch: the least disturbed by the rest of the machine
+        times = [curve[0][0]] + [b[0] - a[0] for a, b in zip(curve, curve[1:])]
+        return min(times), sum(times) / len(times)
+
+    print("\nsummary")
+    for name, curve in (("lecture loop", slow), ("vae_lab", fast)):
+        best, mean = per_epoch(curve)
+        print(f"  {name:12s}: {mean:5.2f} s/epoch mean ({100 * epoch_gflop / mean / peak:3.0f} % of peak), "
+              f"{best:5.2f} s best ({100 * epoch_gflop / best / peak:3.0f} %); final test loss {curve[-1][1]:.2f} "
+              f"after {curve[-1][0]:.1f} s")
+    target_s, target = slow[-1]
+    reached = next(((s, loss) for s, loss in fast if loss <= target), None)
+    if reached is None:
+        print(f"  vae_lab did not reach the lecture loop's final test loss {target:.2f} (best {min(l for _, l in fast):.2f})")
+    else:
+        print(f"  time to the lecture loop's final test loss {target:.2f}: vae_lab {reached[0]:.1f} s vs "
+              f"lecture {target_s:.1f} s = 1/{target_s / reached[0]:.1f} of the time (target: 1/6 or less)")
+    print(f"  speed-up per epoch: {per_epoch(slow)[1] / per_epoch(fast)[1]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

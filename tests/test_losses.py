@@ -1,0 +1,82 @@
+import math
+
+import pytest
+import torch
+from torch.distributions import Normal, kl_divergence as torch_kl
+
+from vae_lab.losses import kl_divergence, reparameterize, sse
+
+
+def random_gaussians(batch=64, dims=3, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    mu = torch.randn(batch, dims, generator=generator, dtype=torch.float64) * 2
+    log_sigma = torch.randn(batch, dims, generator=generator, dtype=torch.float64)
+    return mu, log_sigma
+
+
+@pytest.mark.parametrize("dims", [1, 2, 20])
+def test_kl_matches_torch_distributions(dims):
+    mu, log_sigma = random_gaussians(dims=dims)
+    expected = torch_kl(Normal(mu, log_sigma.exp()), Normal(0.0, 1.0)).sum(dim=1)
+    torch.testing.assert_close(kl_divergence(mu, log_sigma), expected)
+
+
+def test_kl_matches_monte_carlo_estimate():
+    mu = torch.tensor([[0.5, -1.5]], dtype=torch.float64)
+    log_sigma = torch.tensor([[-0.7, 0.4]], dtype=torch.float64)
+    q, p = Normal(mu, log_sigma.exp()), Normal(0.0, 1.0)
+    z = q.sample((400_000,)).squeeze(1)
+    log_ratio = (q.log_prob(z) - p.log_prob(z)).sum(dim=1)
+    estimate, stderr = log_ratio.mean(), log_ratio.std() / math.sqrt(len(log_ratio))
+    assert abs(kl_divergence(mu, log_sigma).item() - estimate.item()) < 4 * stderr.item()
+
+
+def test_kl_is_zero_only_at_the_prior():
+    zeros = torch.zeros(1, 4)
+    assert kl_divergence(zeros, zeros).item() == 0.0
+    assert kl_divergence(zeros + 0.1, zeros).item() > 0
+    assert kl_divergence(zeros, zeros - 0.1).item() > 0
+
+
+def test_kl_is_not_the_blog_formula():
+    mu, log_sigma = random_gaussians()
+    sigma = log_sigma.exp()
+    blog = (sigma**2 + mu**2 - torch.log(sigma) - 0.5).sum(dim=1)
+    assert not torch.allclose(kl_divergence(mu, log_sigma), blog)
+    # What the blog formula really is: the KL to N(0, 1/2) plus (log 2) / 2 per dimension.
+    kl_half = torch_kl(Normal(mu, sigma), Normal(0.0, math.sqrt(0.5))).sum(dim=1)
+    torch.testing.assert_close(blog, kl_half + mu.shape[1] * math.log(2) / 2)
+
+
+def test_reparameterize_has_the_right_mean_and_spread():
+    torch.manual_seed(0)
+    mu = torch.tensor([[2.0, -1.0]]).expand(200_000, 2)
+    sigma = torch.tensor([[0.5, 3.0]]).expand(200_000, 2)
+    z = reparameterize(mu, sigma)
+    torch.testing.assert_close(z.mean(0), mu[0], atol=4 * 3.0 / math.sqrt(200_000), rtol=0)
+    torch.testing.assert_close(z.std(0), sigma[0], rtol=0.01, atol=0)
+
+
+def test_reparameterize_lets_gradients_reach_mu_and_sigma():
+    torch.manual_seed(1)
+    mu = torch.zeros(5, 2, requires_grad=True)
+    sigma = torch.ones(5, 2, requires_grad=True)
+    torch.manual_seed(2)
+    z = reparameterize(mu, sigma)
+    z.sum().backward()
+    torch.manual_seed(2)
+    eps = torch.randn(5, 2)
+    torch.testing.assert_close(mu.grad, torch.ones(5, 2))  # dz/dmu = 1
+    torch.testing.assert_close(sigma.grad, eps)  # dz/dsigma = eps
+
+
+def test_reparameterize_keeps_dtype_and_device():
+    mu = torch.zeros(3, 2, dtype=torch.float64)
+    z = reparameterize(mu, torch.ones_like(mu))
+    assert z.dtype == torch.float64 and z.device == mu.device and z.shape == (3, 2)
+
+
+def test_sse_sums_squared_errors_over_pixels_and_batch(images):
+    x_hat = torch.rand_like(images)
+    expected = sum(((a - b) ** 2).sum() for a, b in zip(x_hat, images))
+    torch.testing.assert_close(sse(x_hat, images), expected)

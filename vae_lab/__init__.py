@@ -1,0 +1,32 @@
+"""vae_lab: the library behind the vae-lab notebooks, from an autoencoder to a VAE on MNIST."""
+
+from .checkpoints import load_model, load_weights, save_model
+from .data import MNIST, FallbackDataWarning, Split, default_data_dir, load_mnist
+from .losses import kl_divergence, reparameterize, sse
+from .models import (
+    HIDDEN,
+    IMAGE_SHAPE,
+    IMAGE_SIZE,
+    LOG_SIGMA_RANGE,
+    Autoencoder,
+    Decoder,
+    Encoder,
+    VariationalAutoencoder,
+    VariationalEncoder,
+)
+from .plots import (
+    decode,
+    encode,
+    interpolate,
+    interpolate_codes,
+    interpolate_gif,
+    plot_latent,
+    plot_images,
+    plot_losses,
+    plot_reconstructed,
+    plot_reconstructions,
+    plot_samples,
+)
+from .training import History, evaluate, get_device, loss_terms, set_seed, train
+
+__version__ = "0.1.0"

