@@ -1,0 +1,135 @@
+import pytest
+import torch
+
+from vae_lab import training
+from vae_lab.data import Split
+from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.training import History, evaluate, get_device, loss_terms, set_seed, train
+
+
+def blobs(n=512, seed=0) -> Split:
+    """Synthetic digits: four fixed random patterns with a little noise."""
+    generator = torch.Generator().manual_seed(seed)
+    patterns = (torch.rand(4, 1, 28, 28, generator=generator) > 0.7).float()
+    labels = torch.arange(n) % 4
+    noise = 0.1 * torch.rand(n, 1, 28, 28, generator=generator)
+    return Split((patterns[labels] * 0.9 + noise).clamp(0, 1), labels)
+
+
+@pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])
+def test_training_lowers_the_loss(cls):
+    set_seed(0)
+    model = cls(2)
+    data = blobs()
+    before = evaluate(model, data)["total"]
+    history = train(model, data, epochs=5, batch_size=64, lr=3e-3, progress=False)
+    assert len(history) == 5 and not history.interrupted
+    assert history.total[-1] < 0.5 * history.total[0]
+    assert evaluate(model, data)["total"] < 0.3 * before
+    assert all(a < b for a, b in zip(history.seconds, history.seconds[1:]))
+
+
+def test_history_adds_up_and_records_the_test_set():
+    set_seed(0)
+    history = train(VariationalAutoencoder(2), blobs(), epochs=2, batch_size=128, test_data=blobs(64, 1), progress=False)
+    for recon, kl, total in zip(history.recon, history.kl, history.total):
+        assert total == pytest.approx(recon + kl)
+        assert kl > 0
+    assert len(history.test) == 2 and set(history.test[0]) == {"recon", "kl", "total"}
+
+
+def test_same_seed_same_losses():
+    def run():
+        set_seed(123)
+        return train(VariationalAutoencoder(2), blobs(), epochs=2, batch_size=64, progress=False).total
+
+    assert run() == run()
+
+
+def test_loss_terms(images):
+    recon, kl = loss_terms(Autoencoder(2), images)
+    assert kl.item() == 0 and recon.item() > 0
+    vae = VariationalAutoencoder(2)
+    recon, kl = loss_terms(vae, images)
+    assert kl is vae.encoder.kl and kl.item() > 0
+
+
+def test_evaluate_is_per_image():
+    model = Autoencoder(2)
+    data = blobs(100)
+    result = evaluate(model, data, batch_size=7)
+    with torch.no_grad():
+        expected = ((model(data.images) - data.images) ** 2).sum().item() / 100
+    assert result["recon"] == pytest.approx(expected, rel=1e-5)
+    assert result["total"] == result["recon"] and result["kl"] == 0
+
+
+def test_uint8_data_is_accepted():
+    data = blobs(128)
+    history = train(Autoencoder(2), (data.images * 255).round().to(torch.uint8), epochs=1, progress=False)
+    assert len(history) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, r"epochs must be a whole number >= 1, got 0"),
+        ({"epochs": 2.5}, r"epochs must be a whole number >= 1, got 2.5"),
+        ({"batch_size": -1}, r"batch_size must be a whole number >= 1, got -1"),
+        ({"lr": 0}, r"lr must be a number > 0, got 0"),
+        ({"data": blobs(8).images * 255}, r"pixel values from .* to 25.*Divide 0..255 pixels by 255"),
+        ({"data": blobs(8).images - 0.5}, r"pixel values from -0.4.*do not normalise"),
+        ({"data": torch.rand(8, 3, 32, 32)}, r"data must be a batch of 28x28 images"),
+        ({"data": torch.rand(0, 1, 28, 28)}, r"data is an empty batch"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, message):
+    arguments = {"model": Autoencoder(2), "data": blobs(8), "progress": False} | kwargs
+    with pytest.raises(ValueError, match=message):
+        train(**arguments)
+
+
+class FailingAt(torch.nn.Module):
+    """Wraps a model and, at one call of forward, raises or returns NaN."""
+
+    def __init__(self, model, at_call, failure):
+        super().__init__()
+        self.model, self.encoder, self.at_call, self.failure, self.calls = model, model.encoder, at_call, failure, 0
+
+    def forward(self, x):
+        self.calls += 1
+        x_hat = self.model(x)
+        if self.calls == self.at_call:
+            if self.failure == "interrupt":
+                raise KeyboardInterrupt
+            return x_hat * float("nan")
+        return x_hat
+
+
+def test_a_nan_loss_stops_training_with_where_and_what_to_do():
+    model = FailingAt(VariationalAutoencoder(2), at_call=4 + 3, failure="nan")  # 4 batches an epoch
+    with pytest.raises(FloatingPointError, match=r"nan at epoch 2, batch 3.*lower learning rate, e.g. lr=0.0001"):
+        train(model, blobs(256), epochs=3, batch_size=64, lr=1e-3, progress=False)
+
+
+def test_ctrl_c_returns_the_history_so_far_and_a_usable_model(images):
+    model = FailingAt(VariationalAutoencoder(2), at_call=4 + 2, failure="interrupt")
+    with pytest.warns(UserWarning, match="interrupted: returning the 1 finished epochs"):
+        history = train(model, blobs(256), epochs=3, batch_size=64, progress=False)
+    assert history.interrupted and len(history) == 1
+    assert torch.isfinite(model.model(images)).all()
+    assert len(train(model.model, blobs(256), epochs=1, batch_size=64, progress=False)) == 1
+
+
+def test_get_device_prefers_cuda_then_mps(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert get_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert get_device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device() == torch.device("cuda")
+
+
+def test_history_is_empty_before_training():
+    assert len(History()) == 0 and training.EPOCHS >= 1
