@@ -99,11 +99,13 @@ def main() -> None:
         print(f"  vae_lab epoch {i:2d}: {s:6.1f} s  test loss {loss:.2f}")
     if device.type == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
-    print(f"peak memory of this process so far (data, model, training): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(f"peak memory of this process so far (data, model, training): {peak_rss:.0f} MiB")
 
     set_seed(args.seed)
     print("lecture loop: DataLoader + ToTensor, batch 128, Adam lr 1e-3")
-    slow = lecture_loop(VariationalAutoencoder(2).to(device), default_data_dir(), data.test, args.lecture_epochs, device)
+    lecture_model = VariationalAutoencoder(2).to(device)
+    slow = lecture_loop(lecture_model, default_data_dir(), data.test, args.lecture_epochs, device)
 
     report(fast, slow, epoch_gflop, peak)
 
@@ -123,7 +125,8 @@ def report(fast, slow, epoch_gflop: float, peak: float) -> None:
     target_s, target = slow[-1]
     reached = next(((s, loss) for s, loss in fast if loss <= target), None)
     if reached is None:
-        print(f"  vae_lab did not reach the lecture loop's final test loss {target:.2f} (best {min(l for _, l in fast):.2f})")
+        best = min(loss for _, loss in fast)
+        print(f"  vae_lab did not reach the lecture loop's final test loss {target:.2f} (best {best:.2f})")
     else:
         print(f"  time to the lecture loop's final test loss {target:.2f}: vae_lab {reached[0]:.1f} s vs "
               f"lecture {target_s:.1f} s = 1/{target_s / reached[0]:.1f} of the time (target: 1/6 or less)")

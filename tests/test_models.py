@@ -47,7 +47,8 @@ def test_variational_encoder_keeps_mu_sigma_and_the_kl(images):
     assert z.shape == encoder.mu.shape == encoder.sigma.shape == (16, 2)
     assert (encoder.sigma > 0).all()
     assert (encoder.mu < 0).any() and (encoder.mu > 0).any()  # no ReLU on mu
-    torch.testing.assert_close(encoder.sigma, torch.exp(encoder.linear3(torch.relu(encoder.linear1(images.flatten(1))))))
+    hidden = torch.relu(encoder.linear1(images.flatten(1)))
+    torch.testing.assert_close(encoder.sigma, torch.exp(encoder.linear3(hidden)))
     torch.testing.assert_close(encoder.kl, kl_divergence(encoder.mu, encoder.log_sigma).sum())
 
 

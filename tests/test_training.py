@@ -31,7 +31,8 @@ def test_training_lowers_the_loss(cls):
 
 def test_history_adds_up_and_records_the_test_set():
     set_seed(0)
-    history = train(VariationalAutoencoder(2), blobs(), epochs=2, batch_size=128, test_data=blobs(64, 1), progress=False)
+    model, test = VariationalAutoencoder(2), blobs(64, seed=1)
+    history = train(model, blobs(), epochs=2, batch_size=128, test_data=test, progress=False)
     for recon, kl, total in zip(history.recon, history.kl, history.total):
         assert total == pytest.approx(recon + kl)
         assert kl > 0
