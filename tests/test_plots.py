@@ -137,6 +137,13 @@ def test_gif_path_errors(tmp_path, images, name, error, message):
     assert not (tmp_path / name).exists()
 
 
+def test_gif_in_a_folder_that_cannot_be_written(tmp_path, images, monkeypatch):
+    monkeypatch.setattr("vae_lab.plots.os.access", lambda path, mode: False)  # as root, every folder is writable
+    with pytest.raises(PermissionError, match="no permission to write there"):
+        interpolate_gif(VariationalAutoencoder(2), tmp_path / "path.gif", images[0], images[1])
+    assert not (tmp_path / "path.gif").exists()
+
+
 def test_loss_curves_show_reconstruction_and_kl_apart():
     history = History(recon=[50.0, 40.0, 38.0], kl=[2.0, 4.0, 5.0], total=[52.0, 44.0, 43.0], seconds=[1, 2, 3])
     history.test = [{"recon": 45.0, "kl": 4.0, "total": 49.0}] * 3

@@ -134,3 +134,16 @@ def test_get_device_prefers_cuda_then_mps(monkeypatch):
 
 def test_history_is_empty_before_training():
     assert len(History()) == 0 and training.EPOCHS >= 1
+
+
+def test_epochs_for_keeps_the_number_of_steps():
+    assert training.epochs_for(torch.zeros(60_000, 784), 6) == 6
+    assert training.epochs_for(torch.zeros(4_000, 784), 6) == 90
+    assert training.epochs_for(torch.zeros(120_000, 784), 6) == 6  # never fewer than asked
+
+
+def test_default_epochs_follow_the_data_size(monkeypatch):
+    monkeypatch.setattr(training, "EPOCHS", 1)
+    monkeypatch.setattr(training, "FULL_SIZE", 256)
+    history = train(Autoencoder(2), blobs(128), progress=False)
+    assert len(history) == 2  # 1 epoch of 256 images = 2 epochs of 128

