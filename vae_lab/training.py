@@ -10,6 +10,7 @@ import random
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -89,7 +90,8 @@ class History:
 
     ``test`` holds ``evaluate`` results per epoch when ``train`` was given test data
     (the time spent evaluating is not counted in ``seconds``).
-    ``interrupted`` is True when training was stopped early with Ctrl-C.
+    ``interrupted`` is True when training was stopped early with Ctrl-C, ``from_cache``
+    when ``train(..., cache=True)`` loaded the result of an earlier run.
     """
 
     recon: list[float] = field(default_factory=list)
@@ -98,6 +100,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     test: list[dict[str, float]] = field(default_factory=list)
     interrupted: bool = False
+    from_cache: bool = False
 
     def __len__(self) -> int:
         return len(self.total)
@@ -138,6 +141,7 @@ def train(
     lr: float = LEARNING_RATE,
     test_data: Split | Tensor | None = None,
     progress: bool = True,
+    cache: bool | str | Path = False,
 ) -> History:
     """Train an Autoencoder or VariationalAutoencoder with Adam on SSE (+ KL).
 
@@ -154,10 +158,19 @@ def train(
         lr: Adam's initial step size.
         test_data: if given, evaluated after every epoch into ``history.test``.
         progress: show a progress bar with the live loss.
+        cache: keep the trained weights in a cache folder (True: ``default_cache_dir()``;
+            or a folder) and load them instead of training when this exact training
+            ran before; ``$VAE_LAB_RETRAIN=1`` forces training. See ``vae_lab.cache``.
 
     Returns:
         History with per-image training losses for each finished epoch.
     """
+    if cache:
+        from .cache import cached_train
+
+        folder = None if cache is True else cache
+        settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress}
+        return cached_train(model, data, cache_dir=folder, **settings)
     images = images_of(data)
     epochs = epochs_for(images) if epochs is None else epochs
     _check_positive("epochs", epochs, int)
