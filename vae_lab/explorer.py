@@ -1,0 +1,93 @@
+"""An interactive latent-space explorer: move a point with sliders, see the digit it decodes to.
+
+In JupyterLab or Notebook 7 ``latent_explorer`` shows two sliders beside the
+scatter and the decoded digit. Where no widget can be shown it still shows a
+figure: without ipywidgets or a kernel it returns the static figure itself, and
+the panel carries a PNG of its current figure for viewers that cannot run
+widgets (a static web view of the notebook, nbconvert's HTML).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from .data import Split
+from .plots import TITLE_SIZE, _check_latent_2d, _check_range, decode, plot_latent
+
+
+def explorer_figure(model: nn.Module, data: Split, z=(0.0, 0.0), max_points: int = 2000) -> Figure:
+    """The scatter of ``data``'s codes with ``z`` marked, beside the digit decoded from ``z``."""
+    _check_latent_2d(model, "explorer_figure")
+    fig = Figure(figsize=(12, 5.5), layout="constrained")
+    ax_scatter, ax_digit = fig.subplots(1, 2, width_ratios=[1.5, 1])
+    plot_latent(model, data, max_points=max_points, ax=ax_scatter)
+    ax_scatter.plot([z[0]], [z[1]], marker="*", color="k", markersize=22, markeredgecolor="w")
+    ax_digit.imshow(decode(model, torch.tensor([z], dtype=torch.float32))[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+    ax_digit.axis("off")
+    _title(ax_digit, z)
+    return fig
+
+
+def _title(ax, z) -> None:
+    ax.set_title(f"decoded from z = ({z[0]:.2f}, {z[1]:.2f})", fontsize=TITLE_SIZE)
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def latent_explorer(model: nn.Module, data: Split, r0=(-3, 3), r1=(-3, 3), max_points: int = 2000):
+    """Sliders for z_1 and z_2 over r0 x r1; the marked point and its decoded digit follow them.
+
+    Returns:
+        an ipywidgets panel when a Jupyter kernel with ipywidgets runs this, else the static figure.
+    """
+    _check_latent_2d(model, "latent_explorer")
+    (x0, x1), (y0, y1) = _check_range("r0", r0), _check_range("r1", r1)
+    fig = explorer_figure(model, data, (0.0, 0.0), max_points)
+    try:
+        import ipywidgets as widgets
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return fig
+    if getattr(get_ipython(), "kernel", None) is None:  # plain Python or a terminal IPython: no widgets
+        return fig
+    marker, image = fig.axes[0].lines[-1], fig.axes[1].images[0]
+    sliders = [widgets.FloatSlider(0.0, min=lo, max=hi, step=0.05, description=name, continuous_update=True)
+               for name, lo, hi in (("z₁", x0, x1), ("z₂", y0, y1))]
+    output = widgets.Output()
+
+    def redraw(_change=None) -> None:
+        z = (sliders[0].value, sliders[1].value)
+        marker.set_data([z[0]], [z[1]])
+        image.set_data(decode(model, torch.tensor([z], dtype=torch.float32))[0, 0].numpy())
+        _title(fig.axes[1], z)
+        with output:
+            output.clear_output(wait=True)
+            display(Image(_png(fig)))
+
+    for slider in sliders:
+        slider.observe(redraw, names="value")
+    redraw()
+    return _make_panel([widgets.HBox(sliders), output], figure=fig)
+
+
+def _make_panel(children, figure: Figure):
+    """A VBox that also offers a PNG of ``figure``, for viewers that cannot show widgets."""
+    import ipywidgets as widgets
+
+    class Panel(widgets.VBox):
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs) or {}
+            bundle["image/png"] = base64.b64encode(_png(figure)).decode("ascii")
+            return bundle
+
+    return Panel(children)
