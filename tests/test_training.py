@@ -147,3 +147,12 @@ def test_default_epochs_follow_the_data_size(monkeypatch):
     monkeypatch.setattr(training, "FULL_SIZE", 256)
     history = train(Autoencoder(2), blobs(128), progress=False)
     assert len(history) == 2  # 1 epoch of 256 images = 2 epochs of 128
+
+
+def test_history_summary():
+    history = History(recon=[50.0, 40.0], kl=[2.0, 3.0], total=[52.0, 43.0], seconds=[1.0, 2.4])
+    expected = "training loss per image: 52.0 after epoch 1 -> 43.0 after epoch 2 (2 s of training; trained)"
+    assert history.summary() == expected
+    history.from_cache = True
+    assert history.summary().endswith("loaded from the cache)")
+    assert History().summary() == "no finished epoch"

@@ -105,6 +105,14 @@ class History:
     def __len__(self) -> int:
         return len(self.total)
 
+    def summary(self) -> str:
+        """One line: the training loss per image at the first and last epoch, and how long it took."""
+        if not self.total:
+            return "no finished epoch"
+        where = "loaded from the cache" if self.from_cache else "trained"
+        return (f"training loss per image: {self.total[0]:.1f} after epoch 1 -> {self.total[-1]:.1f} after epoch "
+                f"{len(self)} ({self.seconds[-1]:.0f} s of training; {where})")
+
 
 def images_of(data: Split | Tensor, name: str = "data") -> Tensor:
     """The images of a Split or tensor, checked once: floats in [0, 1], shape ``(N, 1, 28, 28)``."""
