@@ -9,6 +9,7 @@ lecture loop's final test loss; and the peak memory of a vae_lab training run.
 Run from the repository root (MNIST in data/MNIST/raw/ or $VAE_LAB_DATA):
 
     python benchmarks/train_speed.py            # the full comparison, about 4 minutes on 2 cores
+    python benchmarks/train_speed.py --epochs 12   # vae_lab trained long enough to match the lecture's loss
     python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2   # a quick look
 """
 
@@ -81,6 +82,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--lr", type=float, default=LEARNING_RATE)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--efficiency-batch-sizes", type=int, nargs="*", default=[256, 1024],
+                        help="batch sizes at which to time two epochs of vae_lab.train for the %% of peak")
     args = parser.parse_args()
 
     device = get_device()
@@ -89,6 +92,12 @@ def main() -> None:
     peak = matmul_peak(device)
     print(f"fp32 matmul peak: {peak:.0f} GFLOP/s")
     epoch_gflop = FLOP_PER_IMAGE * len(data.train) / 1e9
+    for batch_size in args.efficiency_batch_sizes:
+        set_seed(args.seed)
+        history = train(VariationalAutoencoder(2).to(device), data.train, 2, batch_size, args.lr, progress=False)
+        best = min(history.seconds[0], history.seconds[1] - history.seconds[0])
+        print(f"vae_lab.train at batch {batch_size:4d}: {best:.2f} s/epoch (best of 2) = "
+              f"{epoch_gflop / best:.0f} GFLOP/s = {100 * epoch_gflop / best / peak:.0f} % of peak")
 
     set_seed(args.seed)
     model = VariationalAutoencoder(2).to(device)
