@@ -156,3 +156,11 @@ def test_history_summary():
     history.from_cache = True
     assert history.summary().endswith("loaded from the cache)")
     assert History().summary() == "no finished epoch"
+
+
+def test_numpy_whole_numbers_are_accepted():
+    import numpy as np
+
+    history = train(Autoencoder(2), blobs(64), epochs=np.int64(1), batch_size=np.int32(32), lr=np.float32(1e-3),
+                    progress=False)
+    assert len(history) == 1

@@ -22,7 +22,7 @@ from .models import IMAGE_SHAPE, as_images
 from .training import EVAL_BATCH_SIZE, History, model_device
 
 TITLE_SIZE = 14  # large enough to read on a projector
-LABEL_SIZE = 12
+LABEL_SIZE = 13
 # One colour per digit; small solid dots without antialiasing keep a 5,000-point
 # PNG near 60 kB instead of 200 kB, so the committed notebooks stay small.
 SCATTER_STYLE = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5, "s": 6, "linewidths": 0, "antialiased": False}
@@ -84,6 +84,12 @@ def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None
     return fig
 
 
+def _label(ax, xlabel: str, ylabel: str) -> None:
+    ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
+    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=LABEL_SIZE - 1)
+
+
 def _figure(ax, figsize):
     if ax is not None:
         return ax.figure, ax
@@ -115,13 +121,14 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
     if z.shape[1] == 1:  # spread each digit's row a little so the points do not hide each other
         y = labels + np.random.default_rng(0).uniform(-0.3, 0.3, size=n)
         points = ax.scatter(z[:, 0], y, c=labels, **SCATTER_STYLE)
-        ax.set(xlabel="z", ylabel="digit", yticks=range(10))
+        ax.set_yticks(range(10))
+        _label(ax, "z", "digit")
     else:
         points = ax.scatter(z[:, 0], z[:, 1], c=labels, **SCATTER_STYLE)
-        ax.set(xlabel="$z_1$", ylabel="$z_2$")
+        _label(ax, "$z_1$", "$z_2$")
     extra = f" (first 2 of {z.shape[1]} dims)" if z.shape[1] > 2 else ""
     ax.set_title(f"{type(model).__name__}: codes of {n:,} images{extra}", fontsize=TITLE_SIZE)
-    fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    fig.colorbar(points, ax=ax, ticks=range(10)).set_label("digit", fontsize=LABEL_SIZE)
     return fig
 
 
@@ -140,8 +147,7 @@ def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax
     grid = make_grid(decode(model, z), nrow=n, padding=0)
     fig, ax = _figure(ax, (7, 7))
     ax.imshow(grid[0].numpy(), cmap="gray", extent=(x0, x1, y0, y1), vmin=0, vmax=1)
-    ax.set_xlabel("$z_1$", fontsize=LABEL_SIZE)
-    ax.set_ylabel("$z_2$", fontsize=LABEL_SIZE)
+    _label(ax, "$z_1$", "$z_2$")
     ax.set_title(f"Decoded {n}x{n} grid of the latent space", fontsize=TITLE_SIZE)
     return fig
 
@@ -230,7 +236,7 @@ def plot_losses(history: History) -> Figure:
         if history.test:
             ax.plot(epochs[: len(history.test)], [t[key] for t in history.test], "s--", label="test")
         ax.set_title(title, fontsize=TITLE_SIZE)
-        ax.set(xlabel="epoch", ylabel="per image")
+        _label(ax, "epoch", "per image")
         ax.legend()
     return fig
 
