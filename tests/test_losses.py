@@ -81,3 +81,24 @@ def test_sse_sums_squared_errors_over_pixels_and_batch(images):
     x_hat = torch.rand_like(images)
     expected = sum(((a - b) ** 2).sum() for a, b in zip(x_hat, images))
     torch.testing.assert_close(sse(x_hat, images), expected)
+
+
+def test_bce_is_the_bernoulli_negative_log_likelihood():
+    from torch.distributions import Bernoulli
+
+    from vae_lab.losses import bce
+
+    generator = torch.Generator().manual_seed(0)
+    probs = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64).clamp(0.01, 0.99)
+    x = (torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64) > 0.5).double()
+    torch.testing.assert_close(bce(probs, x), -Bernoulli(probs=probs).log_prob(x).sum())
+
+
+def test_reconstruction_loss_picks_the_likelihood(images):
+    from vae_lab.losses import bce, reconstruction_loss
+
+    x_hat = torch.rand_like(images).clamp(0.01, 0.99)
+    torch.testing.assert_close(reconstruction_loss(x_hat, images), sse(x_hat, images))
+    torch.testing.assert_close(reconstruction_loss(x_hat, images, "bernoulli"), bce(x_hat, images))
+    with pytest.raises(ValueError, match=r"likelihood must be one of \['bernoulli', 'gaussian'\], got 'poisson'"):
+        reconstruction_loss(x_hat, images, "poisson")

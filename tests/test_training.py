@@ -164,3 +164,51 @@ def test_numpy_whole_numbers_are_accepted():
     history = train(Autoencoder(2), blobs(64), epochs=np.int64(1), batch_size=np.int32(32), lr=np.float32(1e-3),
                     progress=False)
     assert len(history) == 1
+
+
+@pytest.mark.parametrize("beta", [0.0, 4.0])
+def test_beta_weighs_the_kl_term(beta):
+    set_seed(0)
+    model = VariationalAutoencoder(2)
+    history = train(model, blobs(128), epochs=2, batch_size=64, progress=False, beta=beta)
+    for recon, kl, total in zip(history.recon, history.kl, history.total):
+        assert total == pytest.approx(recon + beta * kl)
+    result = evaluate(model, blobs(64, seed=1), beta=beta)
+    assert result["total"] == pytest.approx(result["recon"] + beta * result["kl"])
+
+
+def test_a_larger_beta_pulls_the_codes_towards_the_prior():
+    def kl_after(beta):
+        set_seed(0)
+        model = VariationalAutoencoder(2)
+        train(model, blobs(), epochs=4, batch_size=64, lr=3e-3, progress=False, beta=beta)
+        return evaluate(model, blobs())["kl"]
+
+    assert kl_after(8.0) < kl_after(1.0)
+
+
+def test_bernoulli_likelihood_trains_on_the_cross_entropy():
+    set_seed(0)
+    model = VariationalAutoencoder(2)
+    data = blobs()
+    history = train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False, likelihood="bernoulli")
+    assert history.total[-1] < history.total[0]
+    with torch.no_grad():
+        x_hat = model(data.images)
+        bce = torch.nn.functional.binary_cross_entropy(x_hat, data.images, reduction="sum").item() / len(data)
+    assert evaluate(model, data, likelihood="bernoulli")["recon"] == pytest.approx(bce, rel=0.05)  # z is sampled
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"beta": -1.0}, r"beta must be a number >= 0 \(1 for the VAE\), got -1.0"),
+        ({"beta": "1"}, r"beta must be a number >= 0"),
+        ({"likelihood": "laplace"}, r"likelihood must be one of \['bernoulli', 'gaussian'\], got 'laplace'"),
+    ],
+)
+def test_bad_beta_or_likelihood_is_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(VariationalAutoencoder(2), blobs(8), progress=False, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        evaluate(VariationalAutoencoder(2), blobs(8), **kwargs)

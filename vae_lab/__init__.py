@@ -2,7 +2,7 @@
 
 from .checkpoints import load_model, load_weights, save_model
 from .data import MNIST, FallbackDataWarning, Split, default_data_dir, load_mnist
-from .losses import kl_divergence, reparameterize, sse
+from .losses import bce, kl_divergence, reparameterize, sse
 from .models import (
     HIDDEN,
     IMAGE_SHAPE,
@@ -32,6 +32,7 @@ from .training import History, epochs_for, evaluate, get_device, loss_terms, set
 __version__ = "0.1.0"
 
 __all__ = [
+    "bce",
     "Autoencoder",
     "Decoder",
     "Encoder",

@@ -62,3 +62,34 @@ def sse(x_hat: Tensor, x: Tensor) -> Tensor:
         a scalar; divide by B for the loss per image.
     """
     return F.mse_loss(x_hat, x, reduction="sum")
+
+
+def bce(x_hat: Tensor, x: Tensor) -> Tensor:
+    """Summed binary cross-entropy: -log p(x | z) for a Bernoulli decoder with pixel probabilities x_hat.
+
+    The loss of pytorch/examples' VAE. For black-and-white x it is exactly the
+    Bernoulli negative log-likelihood; for grey pixels it is the cross-entropy.
+
+    Args:
+        x_hat: pixel probabilities, shape ``(B, 1, 28, 28)``, in (0, 1).
+        x: originals, same shape, in [0, 1].
+
+    Returns:
+        a scalar, summed over pixels and batch.
+    """
+    return F.binary_cross_entropy(x_hat, x, reduction="sum")
+
+
+RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce}  # the decoder's likelihood -> its reconstruction loss
+
+
+def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+    """``sse`` for a Gaussian decoder (the lecture's), ``bce`` for a Bernoulli one; summed over pixels and batch."""
+    return RECONSTRUCTION[check_likelihood(likelihood)](x_hat, x)
+
+
+def check_likelihood(likelihood: object) -> str:
+    """Return ``likelihood`` if it names a decoder likelihood, else raise a ValueError naming the choices."""
+    if likelihood not in RECONSTRUCTION:
+        raise ValueError(f"likelihood must be one of {sorted(RECONSTRUCTION)}, got {likelihood!r}.")
+    return likelihood

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .data import Split
-from .losses import sse
+from .losses import check_likelihood, reconstruction_loss
 from .models import as_images
 
 # Hyper-parameters of the fast path, chosen with benchmarks/train_speed.py on a
@@ -68,22 +68,24 @@ def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def loss_terms(model: nn.Module, x: Tensor) -> tuple[Tensor, Tensor]:
-    """The lecture's loss in two parts, each summed over pixels and over the batch.
+def loss_terms(model: nn.Module, x: Tensor, likelihood: str = "gaussian") -> tuple[Tensor, Tensor]:
+    """The loss in two parts, each summed over pixels and over the batch.
 
-    Loss = sum (x_hat - x)^2 + KL. For an ``Autoencoder`` the KL part is zero.
-    Divide by the batch size for the usual "per image" numbers.
+    The lecture's loss is sum (x_hat - x)^2 + KL (``likelihood="gaussian"``);
+    ``"bernoulli"`` uses the binary cross-entropy instead. For an ``Autoencoder``
+    the KL part is zero. Divide by the batch size for the usual "per image" numbers.
 
     Args:
         model: an ``Autoencoder`` or ``VariationalAutoencoder``.
         x: images, shape ``(B, 1, 28, 28)``.
+        likelihood: the decoder's likelihood, ``"gaussian"`` or ``"bernoulli"``.
 
     Returns:
         ``(reconstruction, kl)``, two scalars.
     """
     x_hat = model(x)
     kl = getattr(model.encoder, "kl", None)
-    return sse(x_hat, x), (kl if kl is not None else x_hat.new_zeros(()))
+    return reconstruction_loss(x_hat, x, likelihood), (kl if kl is not None else x_hat.new_zeros(()))
 
 
 @dataclass
@@ -136,6 +138,11 @@ def _check_positive(name: str, value: object, kind: type) -> None:
         raise ValueError(f"{name} must be {expected}, got {value!r}.")
 
 
+def _check_beta(beta: object) -> None:
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
+        raise ValueError(f"beta must be a number >= 0 (1 for the VAE), got {beta!r}.")
+
+
 def _diverged(value: float, epoch: int, batch: int, lr: float) -> FloatingPointError:
     return FloatingPointError(
         f"The loss became {value} at epoch {epoch}, batch {batch}: training diverged. "
@@ -152,6 +159,8 @@ def train(
     test_data: Split | Tensor | None = None,
     progress: bool = True,
     cache: bool | str | Path = False,
+    beta: float = 1.0,
+    likelihood: str = "gaussian",
 ) -> History:
     """Train an Autoencoder or VariationalAutoencoder with Adam on SSE (+ KL).
 
@@ -171,6 +180,8 @@ def train(
         cache: keep the trained weights in a cache folder (True: ``default_cache_dir()``;
             or a folder) and load them instead of training when this exact training
             ran before; ``$VAE_LAB_RETRAIN=1`` forces training. See ``vae_lab.cache``.
+        beta: the KL term's weight: 1 is the VAE, other values a beta-VAE (Higgins et al. 2017).
+        likelihood: ``"gaussian"`` (summed squared error, the lecture's) or ``"bernoulli"`` (binary cross-entropy).
 
     Returns:
         History with per-image training losses for each finished epoch.
@@ -179,13 +190,16 @@ def train(
         from .cache import cached_train
 
         folder = None if cache is True else cache
-        settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress}
+        settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress,
+                    "beta": beta, "likelihood": likelihood}
         return cached_train(model, data, cache_dir=folder, **settings)
     images = images_of(data)
     epochs = epochs_for(images) if epochs is None else epochs
     _check_positive("epochs", epochs, numbers.Integral)
     _check_positive("batch_size", batch_size, numbers.Integral)
     _check_positive("lr", lr, numbers.Real)
+    _check_beta(beta)
+    check_likelihood(likelihood)
     device = model_device(model)
     images = images.to(device)
     steps = epochs * -(-len(images) // batch_size)
@@ -198,11 +212,11 @@ def train(
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            recon, kl = _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar)
+            recon, kl = _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood)
             seconds += time.perf_counter() - start
-            _record(history, recon, kl, len(images), seconds)
+            _record(history, recon, kl, len(images), seconds, beta)
             if test_data is not None:
-                history.test.append(evaluate(model, test_data))
+                history.test.append(evaluate(model, test_data, beta=beta, likelihood=likelihood))
                 model.train()
     except KeyboardInterrupt:
         history.interrupted = True
@@ -216,14 +230,14 @@ def train(
     return history
 
 
-def _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar) -> tuple[float, float]:
-    """One pass over ``images`` in a random order; returns the summed (reconstruction, KL)."""
+def _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood):
+    """One pass over ``images`` in a random order; returns the summed (reconstruction, KL) as floats."""
     recon_sum = kl_sum = 0.0
     order = torch.randperm(len(images), device=images.device)
     for batch, start in enumerate(range(0, len(images), batch_size), start=1):
         x = images[order[start : start + batch_size]]
-        recon, kl = loss_terms(model, x)
-        loss = recon + kl
+        recon, kl = loss_terms(model, x, likelihood)
+        loss = recon + beta * kl
         if not torch.isfinite(loss):
             raise _diverged(loss.item(), epoch, batch, lr)
         optimizer.zero_grad(set_to_none=True)
@@ -234,21 +248,28 @@ def _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar)
         kl_sum += kl.item()
         if batch % PROGRESS_EVERY == 0:
             bar.update(PROGRESS_EVERY)
-            bar.set_postfix(epoch=epoch, loss=f"{(recon_sum + kl_sum) / min(start + batch_size, len(images)):.2f}")
+            seen = min(start + batch_size, len(images))
+            bar.set_postfix(epoch=epoch, loss=f"{(recon_sum + beta * kl_sum) / seen:.2f}")
     bar.update(batch % PROGRESS_EVERY)
     return recon_sum, kl_sum
 
 
-def _record(history: History, recon: float, kl: float, n: int, seconds: float) -> None:
+def _record(history: History, recon: float, kl: float, n: int, seconds: float, beta: float) -> None:
     history.recon.append(recon / n)
     history.kl.append(kl / n)
-    history.total.append((recon + kl) / n)
+    history.total.append((recon + beta * kl) / n)
     history.seconds.append(seconds)
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE) -> dict[str, float]:
-    """Reconstruction, KL and total loss per image on ``data`` (no gradients).
+def evaluate(
+    model: nn.Module,
+    data: Split | Tensor,
+    batch_size: int = EVAL_BATCH_SIZE,
+    beta: float = 1.0,
+    likelihood: str = "gaussian",
+) -> dict[str, float]:
+    """Reconstruction, KL and total (reconstruction + beta KL) per image on ``data`` (no gradients).
 
     For a VAE each image's z is sampled, as in training, so the numbers are the
     ELBO's estimate and vary slightly from call to call.
@@ -257,13 +278,15 @@ def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATC
         ``{"recon": ..., "kl": ..., "total": ...}``, each per image.
     """
     _check_positive("batch_size", batch_size, numbers.Integral)
+    _check_beta(beta)
+    check_likelihood(likelihood)
     images = images_of(data).to(model_device(model))
     was_training = model.training
     model.eval()
     recon = kl = 0.0
     for start in range(0, len(images), batch_size):
-        r, k = loss_terms(model, images[start : start + batch_size])
+        r, k = loss_terms(model, images[start : start + batch_size], likelihood)
         recon, kl = recon + r.item(), kl + k.item()
     model.train(was_training)
     n = len(images)
-    return {"recon": recon / n, "kl": kl / n, "total": (recon + kl) / n}
+    return {"recon": recon / n, "kl": kl / n, "total": (recon + beta * kl) / n}
