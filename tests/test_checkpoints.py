@@ -55,3 +55,13 @@ def test_foreign_file_and_missing_file(tmp_path):
         load_model(tmp_path / "missing.pt")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_model(Autoencoder(2), tmp_path / "no" / "such" / "folder.pt")
+
+
+def test_the_hidden_width_is_saved_and_checked(tmp_path, images):
+    model = VariationalAutoencoder(20, hidden=400)
+    path = save_model(model, tmp_path / "examples.pt")
+    loaded = load_model(path)
+    assert loaded.hidden == 400 and loaded.latent_dims == 20
+    torch.testing.assert_close(loaded.encode(images), model.encode(images))
+    with pytest.raises(ValueError, match=r"hidden=400, but the model given .* hidden=512"):
+        load_weights(VariationalAutoencoder(20), path)

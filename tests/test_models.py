@@ -100,3 +100,16 @@ def test_bad_images_get_a_clear_error(cls, x, message):
 def test_decoder_checks_its_codes(z):
     with pytest.raises(ValueError, match="z "):
         Decoder(2)(z)
+
+
+@pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])
+def test_the_hidden_width_can_be_chosen(images, cls):
+    model = cls(20, hidden=400)  # pytorch/examples' VAE
+    assert model.encoder.linear1.out_features == model.decoder.linear1.out_features == 400
+    assert model(images).shape == images.shape and model.hidden == 400
+
+
+@pytest.mark.parametrize("hidden", [0, 2.5, "400", None, True])
+def test_bad_hidden_is_named(hidden):
+    with pytest.raises(ValueError, match="hidden must be a whole number >= 1"):
+        VariationalAutoencoder(2, hidden=hidden)

@@ -7,14 +7,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .models import Autoencoder, VariationalAutoencoder
+from .models import HIDDEN, Autoencoder, VariationalAutoencoder
 
 MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder)}
 CHECKPOINT_KEYS = {"class", "latent_dims", "state_dict"}
 
 
-def _describe(model: nn.Module) -> tuple[str, int | None]:
-    return type(model).__name__, getattr(model, "latent_dims", None)
+def _describe(model: nn.Module) -> tuple[str, int | None, int | None]:
+    return type(model).__name__, getattr(model, "latent_dims", None), getattr(model, "hidden", None)
 
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
@@ -22,8 +22,8 @@ def save_model(model: nn.Module, path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"Cannot save the model to {path}: the folder {path.parent} does not exist.")
-    name, latent_dims = _describe(model)
-    torch.save({"class": name, "latent_dims": latent_dims, "state_dict": model.state_dict()}, path)
+    name, latent_dims, hidden = _describe(model)
+    torch.save({"class": name, "latent_dims": latent_dims, "hidden": hidden, "state_dict": model.state_dict()}, path)
     return path
 
 
@@ -46,7 +46,7 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
     checkpoint = read_checkpoint(path)
     if checkpoint["class"] not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a {checkpoint['class']}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
-    model = MODEL_CLASSES[checkpoint["class"]](checkpoint["latent_dims"])
+    model = MODEL_CLASSES[checkpoint["class"]](checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN)
     model.load_state_dict(checkpoint["state_dict"])
     return model.to(device)
 
@@ -54,12 +54,13 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     """Load the weights saved at ``path`` into ``model``, which must have the same architecture."""
     checkpoint = read_checkpoint(path)
-    saved = (checkpoint["class"], checkpoint["latent_dims"])
-    if saved != _describe(model):
+    saved = (checkpoint["class"], checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN)
+    given = _describe(model)
+    if saved != given:
         raise ValueError(
-            f"{path} holds a {saved[0]} with latent_dims={saved[1]}, but the model given is a "
-            f"{type(model).__name__} with latent_dims={getattr(model, 'latent_dims', None)}. "
-            f"Build {saved[0]}({saved[1]}) first, or use vae_lab.load_model({str(path)!r})."
+            f"{path} holds a {saved[0]} with latent_dims={saved[1]}, hidden={saved[2]}, but the model given is a "
+            f"{given[0]} with latent_dims={given[1]}, hidden={given[2]}. "
+            f"Build {saved[0]}({saved[1]}, hidden={saved[2]}) first, or use vae_lab.load_model({str(path)!r})."
         )
     try:
         model.load_state_dict(checkpoint["state_dict"])

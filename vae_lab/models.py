@@ -16,7 +16,7 @@ from .losses import kl_divergence, reparameterize
 
 IMAGE_SHAPE = (1, 28, 28)  # MNIST: one grey channel, 28 x 28 pixels
 IMAGE_SIZE = 28 * 28  # 784 pixels once flattened
-HIDDEN = 512  # the lecture's hidden layer width
+HIDDEN = 512  # the lecture's hidden layer width (pytorch/examples' VAE uses 400)
 
 # log sigma is clamped to this range: exp(10)^2 ~ 5e8 still fits in float32 and
 # exp(-10) ~ 5e-5 is a far sharper code than MNIST needs, so the clamp never
@@ -34,6 +34,13 @@ def check_latent_dims(latent_dims: object) -> int:
     if latent_dims < 1:
         raise ValueError(f"latent_dims must be at least 1, got {latent_dims}.")
     return int(latent_dims)
+
+
+def check_hidden(hidden: object) -> int:
+    """Return ``hidden`` (the hidden layer's width) as an int, or raise if it is not a positive whole number."""
+    if isinstance(hidden, bool) or not isinstance(hidden, numbers.Integral) or hidden < 1:
+        raise ValueError(f"hidden must be a whole number >= 1 such as {HIDDEN}, got {hidden!r}.")
+    return int(hidden)
 
 
 def as_images(x: object, name: str = "x") -> Tensor:
@@ -79,13 +86,13 @@ def _check_codes(z: object, latent_dims: int) -> Tensor:
 
 
 class Encoder(nn.Module):
-    """Image -> latent code: flatten, ``linear1`` (784->512), ReLU, ``linear2`` (512->latent_dims)."""
+    """Image -> latent code: flatten, ``linear1`` (784->hidden), ReLU, ``linear2`` (hidden->latent_dims)."""
 
-    def __init__(self, latent_dims: int):
+    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims = check_latent_dims(latent_dims)
-        self.linear1 = nn.Linear(IMAGE_SIZE, HIDDEN)
-        self.linear2 = nn.Linear(HIDDEN, self.latent_dims)
+        self.latent_dims, self.hidden = check_latent_dims(latent_dims), check_hidden(hidden)
+        self.linear1 = nn.Linear(IMAGE_SIZE, self.hidden)
+        self.linear2 = nn.Linear(self.hidden, self.latent_dims)
 
     def forward(self, x: Tensor) -> Tensor:
         """Map images ``(B, 1, 28, 28)`` to codes ``(B, latent_dims)``."""
@@ -95,13 +102,13 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Latent code -> image: ``linear1`` (latent_dims->512), ReLU, ``linear2`` (512->784), sigmoid."""
+    """Latent code -> image: ``linear1`` (latent_dims->hidden), ReLU, ``linear2`` (hidden->784), sigmoid."""
 
-    def __init__(self, latent_dims: int):
+    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims = check_latent_dims(latent_dims)
-        self.linear1 = nn.Linear(self.latent_dims, HIDDEN)
-        self.linear2 = nn.Linear(HIDDEN, IMAGE_SIZE)
+        self.latent_dims, self.hidden = check_latent_dims(latent_dims), check_hidden(hidden)
+        self.linear1 = nn.Linear(self.latent_dims, self.hidden)
+        self.linear2 = nn.Linear(self.hidden, IMAGE_SIZE)
 
     def forward(self, z: Tensor) -> Tensor:
         """Map codes ``(B, latent_dims)`` to images ``(B, 1, 28, 28)`` with pixels in (0, 1)."""
@@ -113,11 +120,11 @@ class Decoder(nn.Module):
 class Autoencoder(nn.Module):
     """Encoder then Decoder: ``model(x)`` returns ``x_hat`` of x's image shape."""
 
-    def __init__(self, latent_dims: int):
+    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims = check_latent_dims(latent_dims)
-        self.encoder = Encoder(self.latent_dims)
-        self.decoder = Decoder(self.latent_dims)
+        self.latent_dims, self.hidden = check_latent_dims(latent_dims), check_hidden(hidden)
+        self.encoder = Encoder(self.latent_dims, self.hidden)
+        self.decoder = Decoder(self.latent_dims, self.hidden)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruct images ``(B, 1, 28, 28)`` -> ``(B, 1, 28, 28)``."""
@@ -131,7 +138,7 @@ class Autoencoder(nn.Module):
 class VariationalEncoder(nn.Module):
     """Image -> sample z ~ N(mu, sigma^2), keeping mu, sigma and the batch's KL term.
 
-    ``linear1`` (784->512) + ReLU is shared; ``linear2`` gives mu with no
+    ``linear1`` (784->hidden, 512 by default) + ReLU is shared; ``linear2`` gives mu with no
     activation (a mean can be any real number); ``linear3`` gives log sigma, and
     sigma = exp(log sigma) is always positive. After each forward:
 
@@ -139,12 +146,12 @@ class VariationalEncoder(nn.Module):
     - ``kl``: KL(N(mu, sigma^2) || N(0, I)) summed over the batch, a scalar.
     """
 
-    def __init__(self, latent_dims: int):
+    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims = check_latent_dims(latent_dims)
-        self.linear1 = nn.Linear(IMAGE_SIZE, HIDDEN)
-        self.linear2 = nn.Linear(HIDDEN, self.latent_dims)
-        self.linear3 = nn.Linear(HIDDEN, self.latent_dims)
+        self.latent_dims, self.hidden = check_latent_dims(latent_dims), check_hidden(hidden)
+        self.linear1 = nn.Linear(IMAGE_SIZE, self.hidden)
+        self.linear2 = nn.Linear(self.hidden, self.latent_dims)
+        self.linear3 = nn.Linear(self.hidden, self.latent_dims)
         self.mu: Tensor | None = None
         self.log_sigma: Tensor | None = None
         self.sigma: Tensor | None = None
@@ -164,11 +171,11 @@ class VariationalEncoder(nn.Module):
 class VariationalAutoencoder(nn.Module):
     """VariationalEncoder then Decoder: ``model(x)`` returns ``x_hat``; ``model.encoder.kl`` the KL."""
 
-    def __init__(self, latent_dims: int):
+    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims = check_latent_dims(latent_dims)
-        self.encoder = VariationalEncoder(self.latent_dims)
-        self.decoder = Decoder(self.latent_dims)
+        self.latent_dims, self.hidden = check_latent_dims(latent_dims), check_hidden(hidden)
+        self.encoder = VariationalEncoder(self.latent_dims, self.hidden)
+        self.decoder = Decoder(self.latent_dims, self.hidden)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruct images ``(B, 1, 28, 28)`` -> ``(B, 1, 28, 28)`` through a sampled z."""
