@@ -6,6 +6,8 @@ them against ``torch.distributions`` and Monte-Carlo estimates.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -47,24 +49,27 @@ def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
     return ((sigma_sq + mu**2 - 1) / 2 - log_sigma).sum(dim=1)
 
 
-def sse(x_hat: Tensor, x: Tensor) -> Tensor:
+def sse(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
     """Summed squared error, the lecture's reconstruction loss: sum over pixels and batch.
 
-    Up to constants this is the negative log-likelihood of x under a Gaussian
-    decoder N(x_hat, I/2). ``F.mse_loss(reduction="sum")`` computes exactly
-    sum (x_hat - x)^2, with a one-kernel backward that is faster than ``**2``.
+    It is the negative log-likelihood of x under a Gaussian decoder N(x_hat, I/2),
+    up to the constant (D/2) log(pi) for D pixels. ``F.mse_loss(reduction="sum")``
+    computes exactly sum (x_hat - x)^2, with a one-kernel backward that is faster than ``**2``.
 
     Args:
         x_hat: reconstructions, shape ``(B, 1, 28, 28)``.
         x: originals, same shape.
+        per_image: return one sum per image instead of one for the batch.
 
     Returns:
-        a scalar; divide by B for the loss per image.
+        a scalar (divide by B for the loss per image), or shape ``(B,)`` if ``per_image``.
     """
+    if per_image:
+        return F.mse_loss(x_hat, x, reduction="none").flatten(start_dim=1).sum(dim=1)
     return F.mse_loss(x_hat, x, reduction="sum")
 
 
-def bce(x_hat: Tensor, x: Tensor) -> Tensor:
+def bce(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
     """Summed binary cross-entropy: -log p(x | z) for a Bernoulli decoder with pixel probabilities x_hat.
 
     The loss of pytorch/examples' VAE. For black-and-white x it is exactly the
@@ -73,19 +78,34 @@ def bce(x_hat: Tensor, x: Tensor) -> Tensor:
     Args:
         x_hat: pixel probabilities, shape ``(B, 1, 28, 28)``, in (0, 1).
         x: originals, same shape, in [0, 1].
+        per_image: return one sum per image instead of one for the batch.
 
     Returns:
-        a scalar, summed over pixels and batch.
+        a scalar, summed over pixels and batch, or shape ``(B,)`` if ``per_image``.
     """
+    if per_image:
+        return F.binary_cross_entropy(x_hat, x, reduction="none").flatten(start_dim=1).sum(dim=1)
     return F.binary_cross_entropy(x_hat, x, reduction="sum")
 
 
 RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce}  # the decoder's likelihood -> its reconstruction loss
 
 
-def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian", per_image: bool = False) -> Tensor:
     """``sse`` for a Gaussian decoder (the lecture's), ``bce`` for a Bernoulli one; summed over pixels and batch."""
-    return RECONSTRUCTION[check_likelihood(likelihood)](x_hat, x)
+    return RECONSTRUCTION[check_likelihood(likelihood)](x_hat, x, per_image)
+
+
+def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+    """log p(x | z) per image, normalised: ``-sse - (D/2) log(pi)`` (Gaussian, variance 1/2) or ``-bce`` (Bernoulli).
+
+    Returns:
+        shape ``(B,)``, in nats.
+    """
+    log_p = -reconstruction_loss(x_hat, x, likelihood, per_image=True)
+    if likelihood == "gaussian":  # log N(x; x_hat, I/2) = -|x - x_hat|^2 - (D/2) log(pi)
+        log_p = log_p - x[0].numel() / 2 * math.log(math.pi)
+    return log_p
 
 
 def check_likelihood(likelihood: object) -> str:

@@ -1,0 +1,79 @@
+"""An honest log-likelihood: the importance-weighted estimate of log p(x) beside the ELBO.
+
+For each image, draw k codes z_i ~ q(z | x) from the encoder and weigh them by
+w_i = p(x | z_i) p(z_i) / q(z_i | x). Then (Burda, Grosse & Salakhutdinov 2016)
+
+    log p(x) >= E[ log (1/k) sum_i w_i ]  (IWAE bound, tight as k grows)
+              >= E[ (1/k) sum_i log w_i ] (the ELBO, the k = 1 bound)
+
+The gap between the two is how much the encoder's q(z | x) misses the true posterior.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+from torch import Tensor, nn
+from torch.distributions import Normal
+
+from .losses import check_likelihood, log_likelihood
+from .models import IMAGE_SHAPE
+from .training import images_of, model_device
+
+
+@torch.no_grad()
+def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str = "gaussian") -> Tensor:
+    """log w_i = log p(x | z_i) + log p(z_i) - log q(z_i | x) for k codes per image.
+
+    Args:
+        model: a ``VariationalAutoencoder``.
+        x: images, shape ``(B, 1, 28, 28)``, on the model's device.
+        k: codes per image.
+
+    Returns:
+        shape ``(k, B)``, in nats.
+    """
+    encoder = model.encoder
+    encoder(x)  # fills encoder.mu and encoder.sigma
+    q = Normal(encoder.mu, encoder.sigma)
+    z = q.sample((k,))  # (k, B, latent_dims)
+    x_hat = model.decoder(z.flatten(end_dim=1))  # (k * B, 1, 28, 28)
+    x_repeated = x.reshape(1, -1, *IMAGE_SHAPE).expand(k, -1, -1, -1, -1).flatten(end_dim=1)
+    log_px_z = log_likelihood(x_hat, x_repeated, likelihood).reshape(k, -1)
+    log_pz = Normal(0.0, 1.0).log_prob(z).sum(dim=-1)
+    return log_px_z + log_pz - q.log_prob(z).sum(dim=-1)
+
+
+@torch.no_grad()
+def iwae_estimate(
+    model: nn.Module, data, k: int = 50, likelihood: str = "gaussian", batch_size: int = 256
+) -> dict[str, float]:
+    """Mean importance-weighted estimate of log p(x) and the mean ELBO over ``data``, per image.
+
+    Args:
+        model: a ``VariationalAutoencoder``.
+        data: a ``Split`` or images ``(N, 1, 28, 28)``.
+        k: importance samples per image (k = 1 gives the ELBO).
+        likelihood: the decoder's likelihood the model was trained with.
+
+    Returns:
+        ``{"log_px": ..., "elbo": ..., "gap": log_px - elbo}``, in nats per image.
+    """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"k must be a whole number >= 1 (importance samples per image), got {k!r}.")
+    if not hasattr(model.encoder, "linear3"):
+        raise TypeError(f"iwae_estimate needs a VariationalAutoencoder, got a {type(model).__name__}.")
+    check_likelihood(likelihood)
+    images = images_of(data).to(model_device(model))
+    was_training = model.training
+    model.eval()
+    log_px = elbo = 0.0
+    for start in range(0, len(images), batch_size):
+        log_w = log_weights(model, images[start : start + batch_size], k, likelihood)
+        log_px += (torch.logsumexp(log_w, dim=0) - math.log(k)).sum().item()
+        elbo += log_w.mean(dim=0).sum().item()
+    model.train(was_training)
+    n = len(images)
+    return {"log_px": log_px / n, "elbo": elbo / n, "gap": (log_px - elbo) / n}
