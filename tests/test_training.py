@@ -212,3 +212,17 @@ def test_bad_beta_or_likelihood_is_named(kwargs, message):
         train(VariationalAutoencoder(2), blobs(8), progress=False, **kwargs)
     with pytest.raises(ValueError, match=message):
         evaluate(VariationalAutoencoder(2), blobs(8), **kwargs)
+
+
+def test_bad_test_data_fails_before_training(monkeypatch):
+    monkeypatch.setattr(training, "_train_epoch", lambda *args: pytest.fail("trained before checking test_data"))
+    with pytest.raises(ValueError, match="test_data has pixel values"):
+        train(Autoencoder(2), blobs(64), epochs=1, test_data=blobs(8).images * 255, progress=False)
+
+
+def test_evaluation_mode_restores_the_mode_even_on_an_error():
+    model = Autoencoder(2).train()
+    with pytest.raises(RuntimeError), training.evaluation_mode(model):
+        assert not model.training
+        raise RuntimeError
+    assert model.training

@@ -36,6 +36,10 @@ def _report(ok: bool, success: str, hint: str) -> bool:
     return ok
 
 
+def _fail(hint: str) -> bool:
+    return _report(False, "", hint)
+
+
 def check_kl(my_kl: Callable) -> bool:
     """Check ``my_kl(mu, log_sigma)`` -> KL(N(mu, sigma^2) || N(0, I)) per row, shape ``(B,)``."""
     generator = torch.Generator().manual_seed(0)
@@ -43,16 +47,16 @@ def check_kl(my_kl: Callable) -> bool:
     log_sigma = torch.randn(6, 3, generator=generator, dtype=torch.float64) / 2
     result, problem = _call(my_kl, mu, log_sigma)
     if problem:
-        return _report(False, "", problem)
+        return _fail(problem)
     expected = kl_divergence(Normal(mu, log_sigma.exp()), Normal(0.0, 1.0)).sum(dim=1)
     if not isinstance(result, torch.Tensor) or result.shape != expected.shape:
         got = tuple(result.shape) if isinstance(result, torch.Tensor) else type(result).__name__
-        return _report(False, "", f"Expected one KL per row, shape {tuple(expected.shape)}, got {got}: "
-                       "sum over the latent dimensions only (dim=1).")
+        return _fail(f"Expected one KL per row, shape {tuple(expected.shape)}, got {got}: "
+                     "sum over the latent dimensions only (dim=1).")
     sigma = log_sigma.exp()
     if torch.allclose(result, (sigma**2 + mu**2 - log_sigma - 0.5).sum(dim=1)):
-        return _report(False, "", "That is the blog's formula, the KL to N(0, 1/2): compare with "
-                       "(sigma^2 + mu^2 - 1) / 2 - log sigma.")
+        return _fail("That is the blog's formula, the KL to N(0, 1/2): compare with "
+                     "(sigma^2 + mu^2 - 1) / 2 - log sigma.")
     return _report(torch.allclose(result.double(), expected, rtol=1e-5, atol=1e-6),
                    "KL matches torch.distributions.kl_divergence on 6 random Gaussians.",
                    "The values differ from torch.distributions. Per dimension: (sigma^2 + mu^2 - 1) / 2 - log sigma, "
@@ -66,12 +70,12 @@ def check_reparameterize(my_reparameterize: Callable) -> bool:
     sigma = torch.tensor([0.5, 3.0]).repeat(n, 1).requires_grad_()
     z, problem = _call(my_reparameterize, mu, sigma)
     if problem:
-        return _report(False, "", problem)
+        return _fail(problem)
     if not isinstance(z, torch.Tensor) or z.shape != mu.shape:
-        return _report(False, "", f"Expected z of mu's shape {tuple(mu.shape)}; draw eps with torch.randn_like(mu).")
+        return _fail(f"Expected z of mu's shape {tuple(mu.shape)}; draw eps with torch.randn_like(mu).")
     if not z.requires_grad:
-        return _report(False, "", "No gradient reaches mu and sigma: build z from them, z = mu + sigma * eps, "
-                       "instead of sampling z directly.")
+        return _fail("No gradient reaches mu and sigma: build z from them, z = mu + sigma * eps, "
+                     "instead of sampling z directly.")
     mean_ok = torch.allclose(z.mean(0), mu[0], atol=5 * 3.0 / math.sqrt(n))
     std_ok = torch.allclose(z.std(0), sigma[0], rtol=0.02)
     z.sum().backward()
@@ -88,11 +92,11 @@ def check_sse(my_sse: Callable) -> bool:
     x_hat, x = torch.rand(4, 1, 28, 28, generator=generator), torch.rand(4, 1, 28, 28, generator=generator)
     result, problem = _call(my_sse, x_hat, x)
     if problem:
-        return _report(False, "", problem)
+        return _fail(problem)
     expected = sum(float(((a - b) ** 2).sum()) for a, b in zip(x_hat, x))
     if not isinstance(result, torch.Tensor) or result.dim() != 0:
-        return _report(False, "", "Expected one number (a 0-dimensional tensor): sum over pixels *and* batch.")
+        return _fail("Expected one number (a 0-dimensional tensor): sum over pixels *and* batch.")
     if math.isclose(float(result), expected / x.numel(), rel_tol=1e-4):
-        return _report(False, "", "That is the mean squared error; the lecture's loss is the sum.")
+        return _fail("That is the mean squared error; the lecture's loss is the sum.")
     hint = f"Expected {expected:.2f} on this test batch, got {float(result):.2f}."
     return _report(math.isclose(float(result), expected, rel_tol=1e-4), "Sum of squared errors is right.", hint)

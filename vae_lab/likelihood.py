@@ -20,7 +20,7 @@ from torch.distributions import Normal
 
 from .losses import check_likelihood, log_likelihood
 from .models import IMAGE_SHAPE
-from .training import images_of, model_device
+from .training import batches, evaluation_mode, images_of, model_device
 
 
 @torch.no_grad()
@@ -67,13 +67,11 @@ def iwae_estimate(
         raise TypeError(f"iwae_estimate needs a VariationalAutoencoder, got a {type(model).__name__}.")
     check_likelihood(likelihood)
     images = images_of(data).to(model_device(model))
-    was_training = model.training
-    model.eval()
     log_px = elbo = 0.0
-    for start in range(0, len(images), batch_size):
-        log_w = log_weights(model, images[start : start + batch_size], k, likelihood)
-        log_px += (torch.logsumexp(log_w, dim=0) - math.log(k)).sum().item()
-        elbo += log_w.mean(dim=0).sum().item()
-    model.train(was_training)
+    with evaluation_mode(model):
+        for x in batches(images, batch_size):
+            log_w = log_weights(model, x, k, likelihood)
+            log_px += (torch.logsumexp(log_w, dim=0) - math.log(k)).sum().item()
+            elbo += log_w.mean(dim=0).sum().item()
     n = len(images)
     return {"log_px": log_px / n, "elbo": elbo / n, "gap": (log_px - elbo) / n}

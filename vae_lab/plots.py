@@ -19,7 +19,7 @@ from torchvision.utils import make_grid
 
 from .data import Split
 from .models import IMAGE_SHAPE, as_images
-from .training import EVAL_BATCH_SIZE, History, model_device
+from .training import EVAL_BATCH_SIZE, History, batches, model_device
 
 TITLE_SIZE = 14  # large enough to read on a projector
 LABEL_SIZE = 13
@@ -62,8 +62,7 @@ def encode(model: nn.Module, images: Tensor, batch_size: int = EVAL_BATCH_SIZE) 
     """
     images = as_images(images, "images")
     device = model_device(model)
-    batches = (images[i : i + batch_size].to(device) for i in range(0, len(images), batch_size))
-    return torch.cat([model.encode(batch).cpu() for batch in batches])
+    return torch.cat([model.encode(batch.to(device)).cpu() for batch in batches(images, batch_size)])
 
 
 @torch.no_grad()

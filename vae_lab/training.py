@@ -10,6 +10,7 @@ import numbers
 import random
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,8 +44,28 @@ def epochs_for(data: Split | Tensor, full_epochs: int | None = None) -> int:
     On the full training split this is ``full_epochs``; on the 4,000-image offline
     sample it is 15 times more, so that a model trained on it takes as many steps.
     """
+    return _epochs_for_size(len(images_of(data)), full_epochs)
+
+
+def _epochs_for_size(n: int, full_epochs: int | None = None) -> int:
     full_epochs = EPOCHS if full_epochs is None else full_epochs
-    return max(full_epochs, round(full_epochs * FULL_SIZE / len(images_of(data))))
+    return max(full_epochs, round(full_epochs * FULL_SIZE / n))
+
+
+def batches(images: Tensor, batch_size: int):
+    """Consecutive slices of ``batch_size`` images (the last may be smaller), as views."""
+    return (images[start : start + batch_size] for start in range(0, len(images), batch_size))
+
+
+@contextmanager
+def evaluation_mode(model: nn.Module):
+    """``model.eval()`` inside the block; the model's own mode is restored after it, even on an error."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def set_seed(seed: int) -> None:
@@ -194,7 +215,7 @@ def train(
                     "beta": beta, "likelihood": likelihood}
         return cached_train(model, data, cache_dir=folder, **settings)
     images = images_of(data)
-    epochs = epochs_for(images) if epochs is None else epochs
+    epochs = _epochs_for_size(len(images)) if epochs is None else epochs
     _check_positive("epochs", epochs, numbers.Integral)
     _check_positive("batch_size", batch_size, numbers.Integral)
     _check_positive("lr", lr, numbers.Real)
@@ -202,6 +223,8 @@ def train(
     check_likelihood(likelihood)
     device = model_device(model)
     images = images.to(device)
+    # checked and moved once, before any training, rather than at each epoch's end
+    test_images = None if test_data is None else images_of(test_data, "test_data").to(device)
     steps = epochs * -(-len(images) // batch_size)
     # fused Adam runs one kernel for all parameters; it exists on CPU and CUDA only.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
@@ -215,8 +238,8 @@ def train(
             recon, kl = _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood)
             seconds += time.perf_counter() - start
             _record(history, recon, kl, len(images), seconds, beta)
-            if test_data is not None:
-                history.test.append(evaluate(model, test_data, beta=beta, likelihood=likelihood))
+            if test_images is not None:
+                history.test.append(evaluate(model, test_images, beta=beta, likelihood=likelihood))
                 model.train()
     except KeyboardInterrupt:
         history.interrupted = True
@@ -281,12 +304,10 @@ def evaluate(
     _check_beta(beta)
     check_likelihood(likelihood)
     images = images_of(data).to(model_device(model))
-    was_training = model.training
-    model.eval()
     recon = kl = 0.0
-    for start in range(0, len(images), batch_size):
-        r, k = loss_terms(model, images[start : start + batch_size], likelihood)
-        recon, kl = recon + r.item(), kl + k.item()
-    model.train(was_training)
+    with evaluation_mode(model):
+        for x in batches(images, batch_size):
+            r, k = loss_terms(model, x, likelihood)
+            recon, kl = recon + r.item(), kl + k.item()
     n = len(images)
     return {"recon": recon / n, "kl": kl / n, "total": (recon + beta * kl) / n}
