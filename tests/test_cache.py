@@ -4,7 +4,8 @@ import torch
 from vae_lab import cache as cache_module
 from vae_lab import training
 from vae_lab.cache import RETRAIN_ENV, CacheWarning, cached_train
-from vae_lab.models import VariationalAutoencoder
+from vae_lab.data import Split
+from vae_lab.models import ConditionalVariationalAutoencoder, VariationalAutoencoder
 from vae_lab.training import set_seed, train
 
 
@@ -96,3 +97,16 @@ def test_retraining_can_be_forced(tmp_path, data, monkeypatch, how):
 def test_the_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path))
     assert cache_module.default_cache_dir() == tmp_path
+
+
+def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data, monkeypatch):
+    def run_conditional(labels):
+        set_seed(0)
+        model = ConditionalVariationalAutoencoder(2)
+        return train(model, Split(data, labels), epochs=1, batch_size=64, progress=False, cache=tmp_path)
+
+    labels = torch.arange(len(data)) % 10
+    assert not run_conditional(labels).from_cache
+    assert run_conditional(labels).from_cache
+    counter = CountingTrain(monkeypatch)
+    assert not run_conditional(labels.flip(0)).from_cache and counter.calls == 1

@@ -2,7 +2,12 @@ import pytest
 import torch
 
 from vae_lab.checkpoints import load_model, load_weights, save_model
-from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.models import (
+    Autoencoder,
+    ConditionalVariationalAutoencoder,
+    ConvolutionalVariationalAutoencoder,
+    VariationalAutoencoder,
+)
 
 
 def test_round_trip(tmp_path, images):
@@ -65,3 +70,18 @@ def test_the_hidden_width_is_saved_and_checked(tmp_path, images):
     torch.testing.assert_close(loaded.encode(images), model.encode(images))
     with pytest.raises(ValueError, match=r"hidden=400, but the model given .* hidden=512"):
         load_weights(VariationalAutoencoder(20), path)
+
+
+@pytest.mark.parametrize(
+    "model, y",
+    [
+        (ConditionalVariationalAutoencoder(3, hidden=32, classes=4), torch.arange(16) % 4),
+        (ConvolutionalVariationalAutoencoder(3, hidden=32), None),
+    ],
+)
+def test_round_trip_of_the_variations(tmp_path, images, model, y):
+    loaded = load_model(save_model(model, tmp_path / "model.pt"))
+    assert type(loaded) is type(model) and loaded.hidden == 32
+    assert getattr(loaded, "classes", None) == getattr(model, "classes", None)
+    given = () if y is None else (y,)
+    torch.testing.assert_close(loaded.encode(images, *given), model.encode(images, *given))

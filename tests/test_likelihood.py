@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from synthetic import blobs
 from torch.distributions import Normal
 
 from vae_lab.likelihood import iwae_estimate, log_weights
@@ -10,10 +11,8 @@ from vae_lab.models import Autoencoder, VariationalAutoencoder, VariationalEncod
 from vae_lab.training import evaluate, set_seed, train
 
 
-def blobs(n=256, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    patterns = (torch.rand(4, 1, 28, 28, generator=generator) > 0.7).float()
-    return (patterns[torch.arange(n) % 4] * 0.8 + 0.1 * torch.rand(n, 1, 28, 28, generator=generator)).clamp(0, 1)
+def sample_images(n: int = 256):
+    return blobs(n, contrast=0.8).images
 
 
 def quadrature_log_px(model, x, likelihood):
@@ -53,7 +52,7 @@ class FixedEncoder(VariationalEncoder):
 @pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
 def test_iwae_matches_the_exact_log_likelihood_of_a_1d_model(likelihood):
     set_seed(0)
-    data = blobs() if likelihood == "gaussian" else (blobs() > 0.5).float()
+    data = sample_images() if likelihood == "gaussian" else (sample_images() > 0.5).float()
     model = VariationalAutoencoder(1)
     train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False, likelihood=likelihood)
     x = data[:1]
@@ -67,7 +66,7 @@ def test_iwae_matches_the_exact_log_likelihood_of_a_1d_model(likelihood):
 
 def test_a_trained_encoder_gives_a_lower_bound_close_to_the_exact_value():
     set_seed(0)
-    data = blobs()
+    data = sample_images()
     model = VariationalAutoencoder(1)
     train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False)
     x = data[:4]
@@ -80,7 +79,7 @@ def test_a_trained_encoder_gives_a_lower_bound_close_to_the_exact_value():
 def test_the_bound_tightens_with_k_and_matches_the_training_loss():
     set_seed(0)
     model = VariationalAutoencoder(2)
-    data = blobs()
+    data = sample_images()
     train(model, data, epochs=2, batch_size=64, progress=False)
     one, many = iwae_estimate(model, data, k=1), iwae_estimate(model, data, k=200)
     assert one["log_px"] == pytest.approx(one["elbo"]) and one["gap"] == pytest.approx(0)
@@ -92,7 +91,7 @@ def test_the_bound_tightens_with_k_and_matches_the_training_loss():
 
 def test_log_weights_shape():
     model = VariationalAutoencoder(3)
-    assert log_weights(model, blobs(5), k=7).shape == (7, 5)
+    assert log_weights(model, sample_images(5), k=7).shape == (7, 5)
 
 
 @pytest.mark.parametrize(
@@ -105,4 +104,4 @@ def test_log_weights_shape():
 )
 def test_bad_arguments(model, kwargs, error, message):
     with pytest.raises(error, match=message):
-        iwae_estimate(model, blobs(4), **kwargs)
+        iwae_estimate(model, sample_images(4), **kwargs)

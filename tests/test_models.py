@@ -1,11 +1,16 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from vae_lab.losses import kl_divergence
 from vae_lab.models import (
+    CLASSES,
+    CONV_CHANNELS,
     HIDDEN,
     IMAGE_SIZE,
     Autoencoder,
+    ConditionalVariationalAutoencoder,
+    ConvolutionalVariationalAutoencoder,
     Decoder,
     Encoder,
     VariationalAutoencoder,
@@ -113,3 +118,62 @@ def test_the_hidden_width_can_be_chosen(images, cls):
 def test_bad_hidden_is_named(hidden):
     with pytest.raises(ValueError, match="hidden must be a whole number >= 1"):
         VariationalAutoencoder(2, hidden=hidden)
+
+
+def test_conditional_models_append_the_one_hot_digit(images):
+    torch.manual_seed(0)
+    model = ConditionalVariationalAutoencoder(2)
+    assert model.encoder.linear1.in_features == IMAGE_SIZE + CLASSES
+    assert model.decoder.linear1.in_features == 2 + CLASSES
+    y = torch.arange(16) % 10
+    mu = model.encode(images, y)
+    hidden = torch.relu(model.encoder.linear1(torch.cat([images.flatten(1), F.one_hot(y, 10).float()], dim=1)))
+    torch.testing.assert_close(mu, model.encoder.linear2(hidden))
+    assert model(images, y).shape == images.shape
+    z = torch.zeros(16, 2)
+    assert not torch.allclose(model.decoder(z, y), model.decoder(z, (y + 1) % 10))  # the digit changes the image
+
+
+@pytest.mark.parametrize(
+    "y, error, message",
+    [
+        (None, TypeError, "needs the digit of each image"),
+        (torch.zeros(3, dtype=torch.long), ValueError, r"one label per image, shape \(16,\)"),
+        (torch.zeros(16), TypeError, "whole-number labels"),
+        (torch.full((16,), 10), ValueError, r"labels in 0\.\.9"),
+        (torch.full((16,), -1), ValueError, r"labels in 0\.\.9"),
+    ],
+)
+def test_conditional_models_explain_bad_labels(images, y, error, message):
+    with pytest.raises(error, match=message):
+        ConditionalVariationalAutoencoder(2)(images, y)
+
+
+@pytest.mark.parametrize("classes", [1, 2.5, True])
+def test_classes_is_checked(classes):
+    with pytest.raises(ValueError, match="classes must be a whole number >= 2"):
+        ConditionalVariationalAutoencoder(2, classes=classes)
+
+
+def test_convolutional_vae_shapes_and_layers(images):
+    model = ConvolutionalVariationalAutoencoder(3)
+    assert model(images).shape == images.shape and model.encode(images).shape == (16, 3)
+    assert model.encoder.conv1(images).shape == (16, CONV_CHANNELS[0], 14, 14)
+    assert model.encoder.linear2.out_features == model.encoder.linear3.out_features == 3
+    x_hat = model.decoder(torch.randn(5, 3))
+    assert x_hat.shape == (5, 1, 28, 28) and 0 < x_hat.min() and x_hat.max() < 1
+    assert model(images.reshape(16, IMAGE_SIZE)).shape == (16, 1, 28, 28)  # flat images are accepted too
+
+
+@pytest.mark.parametrize(
+    "model, call",
+    [
+        (ConvolutionalVariationalAutoencoder(2), lambda m, x: m(x)),
+        (ConditionalVariationalAutoencoder(2), lambda m, x: m(x, torch.arange(len(x)) % 10)),
+    ],
+)
+def test_every_parameter_gets_a_gradient(images, model, call):
+    """A layer built but left out of forward (e.g. the base class's linear1) would get no gradient."""
+    ((call(model, images) - images) ** 2).sum().add(model.encoder.kl).backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name

@@ -4,12 +4,16 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
+from vae_lab import plots
 from vae_lab.data import Split
-from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.models import Autoencoder, ConditionalVariationalAutoencoder, VariationalAutoencoder
 from vae_lab.plots import (
+    decode,
+    encode,
     interpolate,
     interpolate_codes,
     interpolate_gif,
+    plot_digits_by_style,
     plot_images,
     plot_latent,
     plot_losses,
@@ -162,3 +166,52 @@ def test_reconstructions_samples_and_image_grids(images):
     assert plot_images(images, nrow=16).axes[0].images[0].get_array().shape == (32, 16 * 30 + 2)
     with pytest.raises(ValueError, match="n must be a whole number >= 1"):
         plot_samples(model, n=0)
+
+
+@pytest.fixture
+def conditional():
+    torch.manual_seed(0)
+    return ConditionalVariationalAutoencoder(2, hidden=32)
+
+
+def test_plots_of_a_conditional_model_pass_the_digits(conditional, split):
+    offsets = plot_latent(conditional, split).axes[0].collections[0].get_offsets()
+    np.testing.assert_allclose(offsets, conditional.encode(split.images, split.labels).detach().numpy(), atol=1e-6)
+    for fig in (plot_reconstructed(conditional, n=4, digit=3), plot_samples(conditional, n=8, digit=7),
+                plot_reconstructions(conditional, split.images, n=5, labels=split.labels)):
+        assert isinstance(fig, Figure)
+    torch.manual_seed(1)
+    z = torch.randn(3, 2)
+    torch.testing.assert_close(decode(conditional, z, torch.tensor([7, 7, 7])),
+                               conditional.decoder(z, torch.full((3,), 7)).detach())
+
+
+def test_digits_by_style_keeps_z_along_columns_and_the_digit_along_rows(conditional, monkeypatch):
+    calls = []
+    def fake_decode(model, z, labels):
+        calls.append((z, labels))
+        return torch.rand(len(z), 1, 28, 28)
+
+    monkeypatch.setattr(plots, "decode", fake_decode)
+    fig = plot_digits_by_style(conditional, n_styles=4)
+    (z, labels), = calls
+    assert isinstance(fig, Figure) and z.shape == (40, 2)
+    assert torch.equal(labels, torch.arange(10).repeat_interleave(4))  # row r: the digit r
+    assert torch.equal(z[:4], z[36:]) and not torch.equal(z[0], z[1])  # column c: the same z in every row
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda m: plot_samples(m), r"draws a chosen digit: give digit=0\.\.9, got None"),
+        (lambda m: plot_samples(m, digit=10), r"give digit=0\.\.9, got 10"),
+        (lambda m: plot_reconstructed(m), r"give digit=0\.\.9, got None"),
+        (lambda m: encode(m, torch.rand(3, 1, 28, 28)), "needs labels: a tensor of 3 digits"),
+        (lambda m: plot_samples(VariationalAutoencoder(2), digit=3), "digit is for a conditional model"),
+        (lambda m: encode(VariationalAutoencoder(2), torch.rand(3, 784), labels=torch.zeros(3)), "labels are for"),
+        (lambda m: plot_digits_by_style(VariationalAutoencoder(2)), "needs a conditional model"),
+    ],
+)
+def test_conditional_plot_errors(conditional, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(conditional)

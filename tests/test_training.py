@@ -1,19 +1,16 @@
 import pytest
 import torch
+from synthetic import blobs, patterns
 
 from vae_lab import training
 from vae_lab.data import Split
-from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.models import (
+    Autoencoder,
+    ConditionalVariationalAutoencoder,
+    ConvolutionalVariationalAutoencoder,
+    VariationalAutoencoder,
+)
 from vae_lab.training import History, evaluate, get_device, loss_terms, set_seed, train
-
-
-def blobs(n=512, seed=0) -> Split:
-    """Synthetic digits: four fixed random patterns with a little noise."""
-    generator = torch.Generator().manual_seed(seed)
-    patterns = (torch.rand(4, 1, 28, 28, generator=generator) > 0.7).float()
-    labels = torch.arange(n) % 4
-    noise = 0.1 * torch.rand(n, 1, 28, 28, generator=generator)
-    return Split((patterns[labels] * 0.9 + noise).clamp(0, 1), labels)
 
 
 @pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])
@@ -226,3 +223,42 @@ def test_evaluation_mode_restores_the_mode_even_on_an_error():
         assert not model.training
         raise RuntimeError
     assert model.training
+
+
+def test_a_conditional_vae_learns_to_draw_the_digit_it_is_told():
+    set_seed(0)
+    model, data = ConditionalVariationalAutoencoder(2), blobs(512)
+    history = train(model, data, epochs=8, batch_size=64, lr=3e-3, test_data=blobs(64, seed=0), progress=False)
+    assert history.total[-1] < 0.5 * history.total[0] and len(history.test) == 8
+    with torch.no_grad():
+        drawn = model.decoder(torch.zeros(4, 2), torch.arange(4))  # z = 0, the prior's centre, for digits 0..3
+    distances = torch.cdist(drawn.flatten(1), patterns().flatten(1))  # (drawn digit, pattern)
+    assert torch.equal(distances.argmin(dim=1), torch.arange(4))
+
+
+def test_conditional_training_and_evaluation_use_the_labels():
+    set_seed(0)
+    model, data = ConditionalVariationalAutoencoder(2), blobs(256)
+    train(model, data, epochs=6, batch_size=64, lr=3e-3, progress=False)
+    shuffled = Split(data.images, (data.labels + 1) % 4)
+    assert evaluate(model, data)["recon"] < evaluate(model, shuffled)["recon"]
+
+
+def test_a_conditional_model_needs_a_split():
+    model, data = ConditionalVariationalAutoencoder(2), blobs(64)
+    with pytest.raises(TypeError, match="needs the digit of each image: give data as a Split"):
+        train(model, data.images, epochs=1, progress=False)
+    before = [p.clone() for p in model.parameters()]
+    with pytest.raises(TypeError, match="give test_data as a Split"):
+        train(model, data, epochs=1, test_data=data.images, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # refused before any step
+    with pytest.raises(TypeError, match="give data as a Split"):
+        evaluate(model, data.images)
+
+
+def test_the_convolutional_vae_trains_with_the_same_loop():
+    set_seed(0)
+    model, data = ConvolutionalVariationalAutoencoder(2), blobs(256)
+    before = evaluate(model, data)["total"]
+    history = train(model, data, epochs=20, batch_size=32, lr=3e-3, progress=False)
+    assert history.total[-1] < history.total[0] and evaluate(model, data)["total"] < 0.5 * before

@@ -72,12 +72,14 @@ def cached_train(model: nn.Module, data, cache_dir: str | Path | None = None, re
     Returns:
         the History, with ``from_cache`` True when it was loaded.
     """
-    from .training import History, images_of, train
+    from .training import History, images_of, labels_for, train
 
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     retrain = os.environ.get(RETRAIN_ENV, "") not in ("", "0") if retrain is None else retrain
     test = settings.get("test_data")
     tensors = [images_of(data)] + ([images_of(test, "test_data")] if test is not None else [])
+    if labels_for(model, data) is not None:  # a conditional model learns from the labels too
+        tensors += [labels_for(model, data)] + ([labels_for(model, test, "test_data")] if test is not None else [])
     key_settings = {k: v for k, v in settings.items() if k not in ("test_data", "progress")}
     path = cache_dir / f"{type(model).__name__}-{model.latent_dims}d-{cache_key(model, tensors, key_settings)}.pt"
     device = next(model.parameters()).device

@@ -7,9 +7,20 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .models import HIDDEN, Autoencoder, VariationalAutoencoder
+from .models import (
+    HIDDEN,
+    Autoencoder,
+    ConditionalVariationalAutoencoder,
+    ConvolutionalVariationalAutoencoder,
+    VariationalAutoencoder,
+)
 
-MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder)}
+MODEL_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+    )
+}
 CHECKPOINT_KEYS = {"class", "latent_dims", "state_dict"}
 
 
@@ -18,12 +29,15 @@ def _describe(model: nn.Module) -> tuple[str, int | None, int | None]:
 
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
-    """Write the model's class, ``latent_dims`` and weights to ``path``; return the path."""
+    """Write the model's class, ``latent_dims``, ``hidden`` (and ``classes``) and weights to ``path``; return it."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"Cannot save the model to {path}: the folder {path.parent} does not exist.")
     name, latent_dims, hidden = _describe(model)
-    torch.save({"class": name, "latent_dims": latent_dims, "hidden": hidden, "state_dict": model.state_dict()}, path)
+    checkpoint = {"class": name, "latent_dims": latent_dims, "hidden": hidden, "state_dict": model.state_dict()}
+    if hasattr(model, "classes"):
+        checkpoint["classes"] = model.classes
+    torch.save(checkpoint, path)
     return path
 
 
@@ -46,7 +60,9 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
     checkpoint = read_checkpoint(path)
     if checkpoint["class"] not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a {checkpoint['class']}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
-    model = MODEL_CLASSES[checkpoint["class"]](checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN)
+    model_class = MODEL_CLASSES[checkpoint["class"]]
+    extra = {"classes": checkpoint["classes"]} if "classes" in checkpoint else {}
+    model = model_class(checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN, **extra)
     model.load_state_dict(checkpoint["state_dict"])
     return model.to(device)
 

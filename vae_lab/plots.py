@@ -19,7 +19,7 @@ from torchvision.utils import make_grid
 
 from .data import Split
 from .models import IMAGE_SHAPE, as_images
-from .training import EVAL_BATCH_SIZE, History, batches, model_device
+from .training import EVAL_BATCH_SIZE, History, batches, is_conditional, model_device
 
 TITLE_SIZE = 14  # large enough to read on a projector
 LABEL_SIZE = 13
@@ -49,26 +49,44 @@ def _check_latent_2d(model: nn.Module, what: str) -> None:
         )
 
 
+def _conditions(model: nn.Module, labels: Tensor | None, n: int) -> list[tuple[Tensor, ...]]:
+    """``(y,)`` for a conditional model (its labels checked), ``()`` for any other; to unpack into its calls."""
+    if not is_conditional(model):
+        if labels is not None:
+            raise ValueError(f"labels are for a conditional model; this {type(model).__name__} does not take them.")
+        return ()
+    if not isinstance(labels, Tensor) or labels.shape != (n,):
+        got = tuple(labels.shape) if isinstance(labels, Tensor) else labels
+        raise ValueError(
+            f"{type(model).__name__} needs labels: a tensor of {n} digits, one per image or code; got {got}."
+        )
+    return (labels.to(model_device(model)),)
+
+
 @torch.no_grad()
-def encode(model: nn.Module, images: Tensor, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
+def encode(model: nn.Module, images: Tensor, batch_size: int = EVAL_BATCH_SIZE, labels: Tensor | None = None) -> Tensor:
     """The deterministic code of each image (a VAE's mean mu), on the CPU.
 
     Args:
-        model: an ``Autoencoder`` or ``VariationalAutoencoder``.
+        model: an ``Autoencoder``, a ``VariationalAutoencoder`` or a conditional one.
         images: ``(N, 1, 28, 28)``.
+        labels: the digits ``(N,)``, for a conditional model only.
 
     Returns:
         codes, shape ``(N, latent_dims)``.
     """
     images = as_images(images, "images")
+    y = _conditions(model, labels, len(images))
     device = model_device(model)
-    return torch.cat([model.encode(batch.to(device)).cpu() for batch in batches(images, batch_size)])
+    parts = zip(batches(images, batch_size), *(batches(c, batch_size) for c in y))
+    return torch.cat([model.encode(x.to(device), *c).cpu() for x, *c in parts])
 
 
 @torch.no_grad()
-def decode(model: nn.Module, z: Tensor) -> Tensor:
-    """Decode codes ``(N, latent_dims)`` into images ``(N, 1, 28, 28)`` on the CPU."""
-    return model.decoder(z.to(model_device(model))).cpu()
+def decode(model: nn.Module, z: Tensor, labels: Tensor | None = None) -> Tensor:
+    """Decode codes ``(N, latent_dims)`` (with digits ``labels`` ``(N,)`` for a conditional model) into images
+    ``(N, 1, 28, 28)`` on the CPU."""
+    return model.decoder(z.to(model_device(model)), *_conditions(model, labels, len(z))).cpu()
 
 
 def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None) -> Figure:
@@ -115,7 +133,8 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
             f"data must be a vae_lab Split with images and labels (e.g. mnist.test), got {type(data).__name__}."
         )
     n = min(len(data), _check_count("max_points", max_points, 1))
-    z, labels = encode(model, data.images[:n]).numpy(), data.labels[:n].numpy()
+    given = data.labels[:n] if is_conditional(model) else None
+    z, labels = encode(model, data.images[:n], labels=given).numpy(), data.labels[:n].numpy()
     fig, ax = _figure(ax, (7, 6))
     if z.shape[1] == 1:  # spread each digit's row a little so the points do not hide each other
         y = labels + np.random.default_rng(0).uniform(-0.3, 0.3, size=n)
@@ -131,11 +150,14 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
     return fig
 
 
-def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax=None) -> Figure:
+def plot_reconstructed(
+    model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax=None, digit: int | None = None
+) -> Figure:
     """Decode an ``n`` x ``n`` grid of codes over the rectangle r0 x r1 of a 2-D latent space.
 
     Each cell shows the digit decoded from the code at its centre; the axes are
     in latent coordinates, z_1 to the right and z_2 upwards, as in ``plot_latent``.
+    A conditional model draws the given ``digit`` in every cell.
     """
     _check_latent_2d(model, "plot_reconstructed")
     (x0, x1), (y0, y1) = _check_range("r0", r0), _check_range("r1", r1)
@@ -143,11 +165,13 @@ def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax
     xs = x0 + (torch.arange(n) + 0.5) * (x1 - x0) / n
     ys = y1 - (torch.arange(n) + 0.5) * (y1 - y0) / n  # top row first: z_2 grows upwards
     z = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1).reshape(-1, 2)
-    grid = make_grid(decode(model, z), nrow=n, padding=0)
+    labels = None if digit is None and not is_conditional(model) else torch.full((n * n,), _check_digit(model, digit))
+    grid = make_grid(decode(model, z, labels), nrow=n, padding=0)
     fig, ax = _figure(ax, (7, 7))
     ax.imshow(grid[0].numpy(), cmap="gray", extent=(x0, x1, y0, y1), vmin=0, vmax=1)
     _label(ax, "$z_1$", "$z_2$")
-    ax.set_title(f"Decoded {n}x{n} grid of the latent space", fontsize=TITLE_SIZE)
+    of = "" if labels is None else f" as the digit {digit}"
+    ax.set_title(f"Decoded {n}x{n} grid of the latent space{of}", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -240,16 +264,46 @@ def plot_losses(history: History) -> Figure:
     return fig
 
 
-def plot_reconstructions(model: nn.Module, images: Tensor, n: int = 10) -> Figure:
-    """The first ``n`` images (top row) above their reconstructions (bottom row)."""
+def plot_reconstructions(model: nn.Module, images: Tensor, n: int = 10, labels: Tensor | None = None) -> Figure:
+    """The first ``n`` images (top row) above their reconstructions (bottom row); ``labels``: a conditional
+    model's digits for the images."""
     images = as_images(images, "images")[: _check_count("n", n, 1)].reshape(-1, *IMAGE_SHAPE)
+    y = _conditions(model, None if labels is None else labels[: len(images)], len(images))
     with torch.no_grad():
-        x_hat = model(images.to(model_device(model))).cpu()
+        x_hat = model(images.to(model_device(model)), *y).cpu()
     title = f"{type(model).__name__}: originals (top) and reconstructions (bottom)"
     return plot_images(torch.cat([images.cpu(), x_hat]), nrow=len(images), title=title)
 
 
-def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8) -> Figure:
-    """``n`` images decoded from codes drawn from the prior N(0, I)."""
+def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None) -> Figure:
+    """``n`` images decoded from codes drawn from the prior N(0, I); a conditional model draws ``digit``."""
     z = torch.randn(_check_count("n", n, 1), model.latent_dims)
-    return plot_images(decode(model, z), nrow=nrow, title=f"Decoded from z ~ N(0, I), latent_dims={model.latent_dims}")
+    labels, of = None, ""
+    if is_conditional(model) or digit is not None:
+        labels, of = torch.full((n,), _check_digit(model, digit)), f" as the digit {digit}"
+    title = f"Decoded from z ~ N(0, I){of}, latent_dims={model.latent_dims}"
+    return plot_images(decode(model, z, labels), nrow=nrow, title=title)
+
+
+def _check_digit(model: nn.Module, digit: object) -> int:
+    if not is_conditional(model):
+        raise ValueError(f"digit is for a conditional model; this {type(model).__name__} draws whatever z decodes to.")
+    classes = model.classes
+    if isinstance(digit, bool) or not isinstance(digit, numbers.Integral) or not 0 <= digit < classes:
+        raise ValueError(f"{type(model).__name__} draws a chosen digit: give digit=0..{classes - 1}, got {digit!r}.")
+    return int(digit)
+
+
+def plot_digits_by_style(model: nn.Module, n_styles: int = 10) -> Figure:
+    """A conditional model's digits (rows 0..9) in ``n_styles`` styles (columns): each column decodes one z ~ N(0, I).
+
+    Reading down a column shows what z alone carries: the same slant, thickness and
+    width, whatever the digit.
+    """
+    if not is_conditional(model):
+        raise ValueError(f"plot_digits_by_style needs a conditional model, got a {type(model).__name__}.")
+    n_styles = _check_count("n_styles", n_styles, 1)
+    z = torch.randn(n_styles, model.latent_dims).repeat(model.classes, 1)
+    digits = torch.arange(model.classes).repeat_interleave(n_styles)
+    title = "Each row one digit, each column one style z ~ N(0, I)"
+    return plot_images(decode(model, z, digits), nrow=n_styles, title=title)

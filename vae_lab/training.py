@@ -12,6 +12,7 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,9 @@ def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def loss_terms(model: nn.Module, x: Tensor, likelihood: str = "gaussian") -> tuple[Tensor, Tensor]:
+def loss_terms(
+    model: nn.Module, x: Tensor, likelihood: str = "gaussian", y: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
     """The loss in two parts, each summed over pixels and over the batch.
 
     The lecture's loss is sum (x_hat - x)^2 + KL (``likelihood="gaussian"``);
@@ -100,11 +103,12 @@ def loss_terms(model: nn.Module, x: Tensor, likelihood: str = "gaussian") -> tup
         model: an ``Autoencoder`` or ``VariationalAutoencoder``.
         x: images, shape ``(B, 1, 28, 28)``.
         likelihood: the decoder's likelihood, ``"gaussian"`` or ``"bernoulli"``.
+        y: the digits ``(B,)``, for a conditional model only.
 
     Returns:
         ``(reconstruction, kl)``, two scalars.
     """
-    x_hat = model(x)
+    x_hat = model(x, y) if is_conditional(model) else model(x)
     kl = getattr(model.encoder, "kl", None)
     return reconstruction_loss(x_hat, x, likelihood), (kl if kl is not None else x_hat.new_zeros(()))
 
@@ -137,6 +141,23 @@ class History:
         where = "loaded from the cache" if self.from_cache else "trained"
         return (f"training loss per image: {self.total[0]:.1f} after epoch 1 -> {self.total[-1]:.1f} after epoch "
                 f"{len(self)} ({self.seconds[-1]:.0f} s of training; {where})")
+
+
+def is_conditional(model: nn.Module) -> bool:
+    """True for a model that takes the digit too, ``model(x, y)``, such as ``ConditionalVariationalAutoencoder``."""
+    return bool(getattr(model, "conditional", False))
+
+
+def labels_for(model: nn.Module, data: Split | Tensor, name: str = "data") -> Tensor | None:
+    """The labels of ``data`` if ``model`` is conditional (then ``data`` must be a Split), else None."""
+    if not is_conditional(model):
+        return None
+    if not isinstance(data, Split):
+        raise TypeError(
+            f"{type(model).__name__} needs the digit of each image: give {name} as a Split with images and labels "
+            f"(e.g. mnist.train), not a {type(data).__name__}."
+        )
+    return data.labels
 
 
 def images_of(data: Split | Tensor, name: str = "data") -> Tensor:
@@ -214,7 +235,7 @@ def train(
         settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress,
                     "beta": beta, "likelihood": likelihood}
         return cached_train(model, data, cache_dir=folder, **settings)
-    images = images_of(data)
+    images, labels = images_of(data), labels_for(model, data)
     epochs = _epochs_for_size(len(images)) if epochs is None else epochs
     _check_positive("epochs", epochs, numbers.Integral)
     _check_positive("batch_size", batch_size, numbers.Integral)
@@ -222,9 +243,9 @@ def train(
     _check_beta(beta)
     check_likelihood(likelihood)
     device = model_device(model)
-    images = images.to(device)
+    images, labels = images.to(device), None if labels is None else labels.to(device)
     # checked and moved once, before any training, rather than at each epoch's end
-    test_images = None if test_data is None else images_of(test_data, "test_data").to(device)
+    test_data = None if test_data is None else _on_device(model, test_data, device, "test_data")
     steps = epochs * -(-len(images) // batch_size)
     # fused Adam runs one kernel for all parameters; it exists on CPU and CUDA only.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
@@ -235,11 +256,12 @@ def train(
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            recon, kl = _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood)
+            recon, kl = _train_epoch(model, (images, labels), batch_size, optimizer, schedule, epoch, lr, bar, beta,
+                                     likelihood)
             seconds += time.perf_counter() - start
             _record(history, recon, kl, len(images), seconds, beta)
-            if test_images is not None:
-                history.test.append(evaluate(model, test_images, beta=beta, likelihood=likelihood))
+            if test_data is not None:
+                history.test.append(evaluate(model, test_data, beta=beta, likelihood=likelihood))
                 model.train()
     except KeyboardInterrupt:
         history.interrupted = True
@@ -253,13 +275,21 @@ def train(
     return history
 
 
-def _train_epoch(model, images, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood):
-    """One pass over ``images`` in a random order; returns the summed (reconstruction, KL) as floats."""
+def _on_device(model: nn.Module, data: Split | Tensor, device: torch.device, name: str) -> Split | Tensor:
+    """``data``'s checked images on ``device``, as a Split with the labels if the model is conditional."""
+    images, labels = images_of(data, name).to(device), labels_for(model, data, name)
+    return images if labels is None else Split(images, labels.to(device))
+
+
+def _train_epoch(model, data, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood):
+    """One pass over ``data = (images, labels or None)`` in a random order; returns the summed (recon, KL) floats."""
+    images, labels = data
     recon_sum = kl_sum = 0.0
     order = torch.randperm(len(images), device=images.device)
     for batch, start in enumerate(range(0, len(images), batch_size), start=1):
-        x = images[order[start : start + batch_size]]
-        recon, kl = loss_terms(model, x, likelihood)
+        index = order[start : start + batch_size]
+        x, y = images[index], None if labels is None else labels[index]
+        recon, kl = loss_terms(model, x, likelihood, y)
         loss = recon + beta * kl
         if not torch.isfinite(loss):
             raise _diverged(loss.item(), epoch, batch, lr)
@@ -303,11 +333,13 @@ def evaluate(
     _check_positive("batch_size", batch_size, numbers.Integral)
     _check_beta(beta)
     check_likelihood(likelihood)
-    images = images_of(data).to(model_device(model))
+    device = model_device(model)
+    images, labels = images_of(data).to(device), labels_for(model, data)
+    labels = repeat(None) if labels is None else batches(labels.to(device), batch_size)
     recon = kl = 0.0
     with evaluation_mode(model):
-        for x in batches(images, batch_size):
-            r, k = loss_terms(model, x, likelihood)
+        for x, y in zip(batches(images, batch_size), labels):
+            r, k = loss_terms(model, x, likelihood, y)
             recon, kl = recon + r.item(), kl + k.item()
     n = len(images)
     return {"recon": recon / n, "kl": kl / n, "total": (recon + beta * kl) / n}
