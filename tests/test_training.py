@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from synthetic import blobs, patterns
@@ -262,3 +264,25 @@ def test_the_convolutional_vae_trains_with_the_same_loop():
     before = evaluate(model, data)["total"]
     history = train(model, data, epochs=20, batch_size=32, lr=3e-3, progress=False)
     assert history.total[-1] < history.total[0] and evaluate(model, data)["total"] < 0.5 * before
+
+
+# the 16th and last step's size: a cosine from 1e-2 to 1e-3 over 16 steps, or 1e-2 throughout
+@pytest.mark.parametrize("schedule, last", [("cosine", 1e-3 + 9e-3 * (1 + math.cos(math.pi * 15 / 16)) / 2),
+                                            ("constant", 1e-2)])
+def test_the_step_size_follows_the_schedule(monkeypatch, schedule, last):
+    seen, step = [], torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    train(VariationalAutoencoder(2), blobs(64), epochs=4, batch_size=16, lr=1e-2, progress=False, schedule=schedule)
+    assert len(seen) == 16 and seen[0] == pytest.approx(1e-2)
+    assert seen[-1] == pytest.approx(last)
+    assert all(a >= b for a, b in zip(seen, seen[1:]))
+
+
+def test_a_bad_schedule_is_named():
+    with pytest.raises(ValueError, match=r"schedule must be one of \('cosine', 'constant'\), got 'step'"):
+        train(VariationalAutoencoder(2), blobs(8), progress=False, schedule="step")

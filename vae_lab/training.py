@@ -185,6 +185,14 @@ def _check_beta(beta: object) -> None:
         raise ValueError(f"beta must be a number >= 0 (1 for the VAE), got {beta!r}.")
 
 
+SCHEDULES = ("cosine", "constant")
+
+
+def _check_schedule(schedule: object) -> None:
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
+
+
 def _diverged(value: float, epoch: int, batch: int, lr: float) -> FloatingPointError:
     return FloatingPointError(
         f"The loss became {value} at epoch {epoch}, batch {batch}: training diverged. "
@@ -203,12 +211,13 @@ def train(
     cache: bool | str | Path = False,
     beta: float = 1.0,
     likelihood: str = "gaussian",
+    schedule: str = "cosine",
 ) -> History:
     """Train an Autoencoder or VariationalAutoencoder with Adam on SSE (+ KL).
 
     The images are moved once to the model's device and shuffled every epoch.
-    The step size decays along a cosine from ``lr`` to ``lr / 10``, which lets
-    the large first steps be taken without the last ones overshooting. Ctrl-C
+    By default the step size decays along a cosine from ``lr`` to ``lr / 10``, which
+    lets the large first steps be taken without the last ones overshooting. Ctrl-C
     stops training, keeps the weights learnt so far and returns the history.
 
     Args:
@@ -224,6 +233,8 @@ def train(
             ran before; ``$VAE_LAB_RETRAIN=1`` forces training. See ``vae_lab.cache``.
         beta: the KL term's weight: 1 is the VAE, other values a beta-VAE (Higgins et al. 2017).
         likelihood: ``"gaussian"`` (summed squared error, the lecture's) or ``"bernoulli"`` (binary cross-entropy).
+        schedule: ``"cosine"`` (decay to lr / 10) or ``"constant"`` (Adam at ``lr`` throughout, as the lecture's
+            loop and pytorch/examples do).
 
     Returns:
         History with per-image training losses for each finished epoch.
@@ -233,7 +244,7 @@ def train(
 
         folder = None if cache is True else cache
         settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress,
-                    "beta": beta, "likelihood": likelihood}
+                    "beta": beta, "likelihood": likelihood, "schedule": schedule}
         return cached_train(model, data, cache_dir=folder, **settings)
     images, labels = images_of(data), labels_for(model, data)
     epochs = _epochs_for_size(len(images)) if epochs is None else epochs
@@ -242,6 +253,7 @@ def train(
     _check_positive("lr", lr, numbers.Real)
     _check_beta(beta)
     check_likelihood(likelihood)
+    _check_schedule(schedule)
     device = model_device(model)
     images, labels = images.to(device), None if labels is None else labels.to(device)
     # checked and moved once, before any training, rather than at each epoch's end
@@ -249,7 +261,8 @@ def train(
     steps = epochs * -(-len(images) // batch_size)
     # fused Adam runs one kernel for all parameters; it exists on CPU and CUDA only.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=lr / 10)
+    eta_min = lr / 10 if schedule == "cosine" else lr  # "constant": a cosine from lr to lr is flat
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=eta_min)
     history, seconds = History(), 0.0
     bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress)
     was_training = model.train().training
