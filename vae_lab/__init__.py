@@ -35,7 +35,7 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .training import History, epochs_for, evaluate, get_device, loss_terms, set_seed, train
+from .training import FULL_SIZE, History, epochs_for, evaluate, get_device, loss_terms, set_seed, train
 
 __version__ = "0.1.0"
 
@@ -51,6 +51,7 @@ __all__ = [
     "ConvolutionalVariationalEncoder",
     "Decoder",
     "Encoder",
+    "FULL_SIZE",
     "FallbackDataWarning",
     "HIDDEN",
     "History",

@@ -264,15 +264,19 @@ def plot_losses(history: History) -> Figure:
     return fig
 
 
-def plot_reconstructions(model: nn.Module, images: Tensor, n: int = 10, labels: Tensor | None = None) -> Figure:
-    """The first ``n`` images (top row) above their reconstructions (bottom row); ``labels``: a conditional
-    model's digits for the images."""
+def plot_reconstructions(
+    model: nn.Module, images: Tensor, n: int = 10, labels: Tensor | None = None, ax=None
+) -> Figure:
+    """The first ``n`` images (top row) above their reconstructions (bottom row).
+
+    ``labels``: the images' digits, for a conditional model; ``ax``: an existing Axes to draw into.
+    """
     images = as_images(images, "images")[: _check_count("n", n, 1)].reshape(-1, *IMAGE_SHAPE)
     y = _conditions(model, None if labels is None else labels[: len(images)], len(images))
     with torch.no_grad():
         x_hat = model(images.to(model_device(model)), *y).cpu()
     title = f"{type(model).__name__}: originals (top) and reconstructions (bottom)"
-    return plot_images(torch.cat([images.cpu(), x_hat]), nrow=len(images), title=title)
+    return plot_images(torch.cat([images.cpu(), x_hat]), nrow=len(images), title=title, ax=ax)
 
 
 def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None) -> Figure:
