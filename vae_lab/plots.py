@@ -123,7 +123,7 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
     dimensions the first two are drawn.
 
     Args:
-        model: an ``Autoencoder`` or ``VariationalAutoencoder``.
+        model: an ``Autoencoder`` or a ``VariationalAutoencoder`` (plain, conditional or convolutional).
         data: a ``Split`` (images and labels), e.g. ``mnist.test``.
         max_points: how many images to encode and draw, from the start of ``data``.
         ax: an existing Axes to draw into.

@@ -36,7 +36,11 @@ LEARNING_RATE = 4e-3
 EPOCHS = 6  # passes over the full MNIST: ~15 s on 2 cores, short enough to train live in a lecture
 FULL_SIZE = 60_000  # images in MNIST's training split
 EVAL_BATCH_SIZE = 4096  # no gradients are kept, so evaluation can use larger batches
-PROGRESS_EVERY = 10  # batches between progress-bar refreshes: refreshing costs time
+PROGRESS_EVERY = 10  # batches between progress-bar updates: updating costs time
+# Seconds between progress-bar redraws. In Jupyter each redraw is a few widget messages,
+# and a kernel's output channel drops messages beyond ~1,000 queued ones while a test
+# runner such as nbval waits for a long cell: then it never sees the cell finish.
+PROGRESS_SECONDS = 0.5
 
 
 def epochs_for(data: Split | Tensor, full_epochs: int | None = None) -> int:
@@ -100,7 +104,7 @@ def loss_terms(
     the KL part is zero. Divide by the batch size for the usual "per image" numbers.
 
     Args:
-        model: an ``Autoencoder`` or ``VariationalAutoencoder``.
+        model: an ``Autoencoder`` or a ``VariationalAutoencoder`` (plain, conditional or convolutional).
         x: images, shape ``(B, 1, 28, 28)``.
         likelihood: the decoder's likelihood, ``"gaussian"`` or ``"bernoulli"``.
         y: the digits ``(B,)``, for a conditional model only.
@@ -213,7 +217,7 @@ def train(
     likelihood: str = "gaussian",
     schedule: str = "cosine",
 ) -> History:
-    """Train an Autoencoder or VariationalAutoencoder with Adam on SSE (+ KL).
+    """Train an Autoencoder or a VariationalAutoencoder (plain, conditional or convolutional) with Adam on SSE (+ KL).
 
     The images are moved once to the model's device and shuffled every epoch.
     By default the step size decays along a cosine from ``lr`` to ``lr / 10``, which
@@ -222,7 +226,8 @@ def train(
 
     Args:
         model: the model, already on its device (``model.to(get_device())``).
-        data: training images, a ``Split`` or a tensor ``(N, 1, 28, 28)`` in [0, 1].
+        data: training images, a ``Split`` or a tensor ``(N, 1, 28, 28)`` in [0, 1]; a conditional model needs
+            the ``Split``, whose labels it is given with the images.
         epochs: passes over the data; by default ``epochs_for(data)``, i.e. ``EPOCHS`` on the full MNIST.
         batch_size: images per step.
         lr: Adam's initial step size.
@@ -262,14 +267,14 @@ def train(
     # fused Adam runs one kernel for all parameters; it exists on CPU and CUDA only.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
     eta_min = lr / 10 if schedule == "cosine" else lr  # "constant": a cosine from lr to lr is flat
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=eta_min)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=eta_min)
     history, seconds = History(), 0.0
-    bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress)
+    bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress, mininterval=PROGRESS_SECONDS)
     was_training = model.train().training
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            recon, kl = _train_epoch(model, (images, labels), batch_size, optimizer, schedule, epoch, lr, bar, beta,
+            recon, kl = _train_epoch(model, (images, labels), batch_size, optimizer, scheduler, epoch, lr, bar, beta,
                                      likelihood)
             seconds += time.perf_counter() - start
             _record(history, recon, kl, len(images), seconds, beta)
@@ -294,7 +299,7 @@ def _on_device(model: nn.Module, data: Split | Tensor, device: torch.device, nam
     return images if labels is None else Split(images, labels.to(device))
 
 
-def _train_epoch(model, data, batch_size, optimizer, schedule, epoch, lr, bar, beta, likelihood):
+def _train_epoch(model, data, batch_size, optimizer, scheduler, epoch, lr, bar, beta, likelihood):
     """One pass over ``data = (images, labels or None)`` in a random order; returns the summed (recon, KL) floats."""
     images, labels = data
     recon_sum = kl_sum = 0.0
@@ -309,13 +314,14 @@ def _train_epoch(model, data, batch_size, optimizer, schedule, epoch, lr, bar, b
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        schedule.step()
+        scheduler.step()
         recon_sum += recon.item()
         kl_sum += kl.item()
         if batch % PROGRESS_EVERY == 0:
             bar.update(PROGRESS_EVERY)
             seen = min(start + batch_size, len(images))
-            bar.set_postfix(epoch=epoch, loss=f"{(recon_sum + beta * kl_sum) / seen:.2f}")
+            # refresh=False: the loss is shown at the next redraw, which tqdm spaces by mininterval
+            bar.set_postfix(epoch=epoch, loss=f"{(recon_sum + beta * kl_sum) / seen:.2f}", refresh=False)
     bar.update(batch % PROGRESS_EVERY)
     return recon_sum, kl_sum
 
