@@ -166,6 +166,9 @@ def test_reconstructions_samples_and_image_grids(images):
     assert plot_images(images, nrow=16).axes[0].images[0].get_array().shape == (32, 16 * 30 + 2)
     with pytest.raises(ValueError, match="n must be a whole number >= 1"):
         plot_samples(model, n=0)
+    fig = Figure()
+    axes = fig.subplots(2, 1)
+    assert plot_reconstructions(model, images, n=5, ax=axes[1]) is fig and axes[1].images and not axes[0].images
 
 
 @pytest.fixture
