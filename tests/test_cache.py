@@ -110,3 +110,9 @@ def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data, monkeypa
     assert run_conditional(labels).from_cache
     counter = CountingTrain(monkeypatch)
     assert not run_conditional(labels.flip(0)).from_cache and counter.calls == 1
+
+
+def test_beta_one_and_one_point_zero_share_an_entry(tmp_path, data):
+    run(data, tmp_path, beta=1)
+    assert run(data, tmp_path, beta=1.0)[1].from_cache
+    assert len(list(tmp_path.glob("*.pt"))) == 1

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from vae_lab.data import Split
 from vae_lab.explorer import _make_panel, explorer_figure, latent_explorer
-from vae_lab.models import VariationalAutoencoder
+from vae_lab.models import ConditionalVariationalAutoencoder, VariationalAutoencoder
 
 
 @pytest.fixture
@@ -49,3 +49,10 @@ def test_explorer_arguments_are_checked(split, kwargs, message):
 def test_the_explorer_needs_a_2d_latent_space(split):
     with pytest.raises(ValueError, match="latent_dims=3"):
         latent_explorer(VariationalAutoencoder(3), split)
+
+
+@pytest.mark.parametrize("explore", [explorer_figure, latent_explorer])
+def test_a_conditional_model_is_refused_with_what_to_use_instead(explore):
+    data = Split(torch.rand(8, 1, 28, 28), torch.arange(8))
+    with pytest.raises(ValueError, match=f"{explore.__name__} works with models that take images only.*digit="):
+        explore(ConditionalVariationalAutoencoder(2), data)

@@ -7,7 +7,7 @@ from torch.distributions import Normal
 
 from vae_lab.likelihood import iwae_estimate, log_weights
 from vae_lab.losses import log_likelihood
-from vae_lab.models import Autoencoder, VariationalAutoencoder, VariationalEncoder
+from vae_lab.models import Autoencoder, ConditionalVariationalAutoencoder, VariationalAutoencoder, VariationalEncoder
 from vae_lab.training import evaluate, set_seed, train
 
 
@@ -105,3 +105,8 @@ def test_log_weights_shape():
 def test_bad_arguments(model, kwargs, error, message):
     with pytest.raises(error, match=message):
         iwae_estimate(model, sample_images(4), **kwargs)
+
+
+def test_a_conditional_model_is_refused_by_name():
+    with pytest.raises(ValueError, match="iwae_estimate works with models that take images only"):
+        iwae_estimate(ConditionalVariationalAutoencoder(2), sample_images(4), k=2)

@@ -12,7 +12,7 @@ from vae_lab.models import (
     ConvolutionalVariationalAutoencoder,
     VariationalAutoencoder,
 )
-from vae_lab.training import History, evaluate, get_device, loss_terms, set_seed, train
+from vae_lab.training import History, evaluate, get_device, kl_per_dimension, loss_terms, set_seed, train
 
 
 @pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])
@@ -286,3 +286,17 @@ def test_the_step_size_follows_the_schedule(monkeypatch, schedule, last):
 def test_a_bad_schedule_is_named():
     with pytest.raises(ValueError, match=r"schedule must be one of \('cosine', 'constant'\), got 'step'"):
         train(VariationalAutoencoder(2), blobs(8), progress=False, schedule="step")
+
+
+@pytest.mark.parametrize("cls", [VariationalAutoencoder, ConditionalVariationalAutoencoder])
+def test_kl_per_dimension_adds_up_to_the_kl_term(cls):
+    set_seed(0)
+    model, data = cls(3), blobs(100)
+    per_dimension = kl_per_dimension(model, data, batch_size=32)
+    assert per_dimension.shape == (3,) and (per_dimension >= 0).all()
+    assert per_dimension.sum().item() == pytest.approx(evaluate(model, data)["kl"], rel=1e-5)
+
+
+def test_kl_per_dimension_needs_a_variational_model():
+    with pytest.raises(ValueError, match="kl_per_dimension needs a variational model .* got a Autoencoder"):
+        kl_per_dimension(Autoencoder(2), blobs(8))

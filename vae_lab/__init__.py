@@ -35,7 +35,17 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .training import FULL_SIZE, History, epochs_for, evaluate, get_device, loss_terms, set_seed, train
+from .training import (
+    FULL_SIZE,
+    History,
+    epochs_for,
+    evaluate,
+    get_device,
+    kl_per_dimension,
+    loss_terms,
+    set_seed,
+    train,
+)
 
 __version__ = "0.1.0"
 
@@ -71,6 +81,7 @@ __all__ = [
     "interpolate",
     "interpolate_codes",
     "interpolate_gif",
+    "kl_per_dimension",
     "kl_divergence",
     "load_mnist",
     "load_model",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import numbers
 import os
 import warnings
 from dataclasses import asdict
@@ -78,9 +79,13 @@ def cached_train(model: nn.Module, data, cache_dir: str | Path | None = None, re
     retrain = os.environ.get(RETRAIN_ENV, "") not in ("", "0") if retrain is None else retrain
     test = settings.get("test_data")
     tensors = [images_of(data)] + ([images_of(test, "test_data")] if test is not None else [])
-    if labels_for(model, data) is not None:  # a conditional model learns from the labels too
-        tensors += [labels_for(model, data)] + ([labels_for(model, test, "test_data")] if test is not None else [])
+    labels = labels_for(model, data)
+    if labels is not None:  # a conditional model learns from the labels too
+        tensors += [labels] + ([labels_for(model, test, "test_data")] if test is not None else [])
     key_settings = {k: v for k, v in settings.items() if k not in ("test_data", "progress")}
+    for name in ("lr", "beta"):  # beta=1 and beta=1.0 train the same model: one entry
+        if isinstance(key_settings.get(name), numbers.Real) and not isinstance(key_settings[name], bool):
+            key_settings[name] = float(key_settings[name])
     path = cache_dir / f"{type(model).__name__}-{model.latent_dims}d-{cache_key(model, tensors, key_settings)}.pt"
     device = next(model.parameters()).device
     if path.is_file() and not retrain:

@@ -18,11 +18,13 @@ from torch import nn
 
 from .data import Split
 from .plots import TITLE_SIZE, _check_latent_2d, _check_range, decode, plot_latent
+from .training import check_unconditional
 
 
 def explorer_figure(model: nn.Module, data: Split, z=(0.0, 0.0), max_points: int = 2000) -> Figure:
     """The scatter of ``data``'s codes with ``z`` marked, beside the digit decoded from ``z``."""
     _check_latent_2d(model, "explorer_figure")
+    check_unconditional(model, "explorer_figure")
     fig = Figure(figsize=(12, 5.5), layout="constrained")
     ax_scatter, ax_digit = fig.subplots(1, 2, width_ratios=[1.5, 1])
     plot_latent(model, data, max_points=max_points, ax=ax_scatter)
@@ -50,6 +52,7 @@ def latent_explorer(model: nn.Module, data: Split, r0=(-3, 3), r1=(-3, 3), max_p
         an ipywidgets panel when a Jupyter kernel with ipywidgets runs this, else the static figure.
     """
     _check_latent_2d(model, "latent_explorer")
+    check_unconditional(model, "latent_explorer")
     (x0, x1), (y0, y1) = _check_range("r0", r0), _check_range("r1", r1)
     fig = explorer_figure(model, data, (0.0, 0.0), max_points)
     try:

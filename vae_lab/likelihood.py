@@ -20,7 +20,7 @@ from torch.distributions import Normal
 
 from .losses import check_likelihood, log_likelihood
 from .models import IMAGE_SHAPE
-from .training import batches, evaluation_mode, images_of, model_device
+from .training import batches, check_unconditional, evaluation_mode, images_of, model_device
 
 
 @torch.no_grad()
@@ -65,6 +65,7 @@ def iwae_estimate(
         raise ValueError(f"k must be a whole number >= 1 (importance samples per image), got {k!r}.")
     if not hasattr(model.encoder, "linear3"):
         raise TypeError(f"iwae_estimate needs a VariationalAutoencoder, got a {type(model).__name__}.")
+    check_unconditional(model, "iwae_estimate")
     check_likelihood(likelihood)
     images = images_of(data).to(model_device(model))
     log_px = elbo = 0.0

@@ -70,7 +70,7 @@ def one_hot(y: object, classes: int, batch_size: int) -> Tensor:
         raise ValueError(f"y must hold one label per image, shape ({batch_size},), got shape {tuple(y.shape)}.")
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"y must hold whole-number labels (e.g. torch.long), got dtype {y.dtype}.")
-    if len(y) and (y.min() < 0 or y.max() >= classes):
+    if y.min() < 0 or y.max() >= classes:
         low, high = y.min().item(), y.max().item()
         raise ValueError(f"y must hold labels in 0..{classes - 1}, got values from {low} to {high}.")
     return F.one_hot(y.long(), classes).float()

@@ -165,7 +165,7 @@ def plot_reconstructed(
     xs = x0 + (torch.arange(n) + 0.5) * (x1 - x0) / n
     ys = y1 - (torch.arange(n) + 0.5) * (y1 - y0) / n  # top row first: z_2 grows upwards
     z = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1).reshape(-1, 2)
-    labels = None if digit is None and not is_conditional(model) else torch.full((n * n,), _check_digit(model, digit))
+    labels = _digit_labels(model, digit, n * n)
     grid = make_grid(decode(model, z, labels), nrow=n, padding=0)
     fig, ax = _figure(ax, (7, 7))
     ax.imshow(grid[0].numpy(), cmap="gray", extent=(x0, x1, y0, y1), vmin=0, vmax=1)
@@ -282,11 +282,17 @@ def plot_reconstructions(
 def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None) -> Figure:
     """``n`` images decoded from codes drawn from the prior N(0, I); a conditional model draws ``digit``."""
     z = torch.randn(_check_count("n", n, 1), model.latent_dims)
-    labels, of = None, ""
-    if is_conditional(model) or digit is not None:
-        labels, of = torch.full((n,), _check_digit(model, digit)), f" as the digit {digit}"
+    labels = _digit_labels(model, digit, n)
+    of = "" if labels is None else f" as the digit {digit}"
     title = f"Decoded from z ~ N(0, I){of}, latent_dims={model.latent_dims}"
     return plot_images(decode(model, z, labels), nrow=nrow, title=title)
+
+
+def _digit_labels(model: nn.Module, digit: object, n: int) -> Tensor | None:
+    """``n`` copies of ``digit`` for a conditional model (checked), None for any other (which must get no digit)."""
+    if digit is None and not is_conditional(model):
+        return None
+    return torch.full((n,), _check_digit(model, digit))
 
 
 def _check_digit(model: nn.Module, digit: object) -> int:

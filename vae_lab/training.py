@@ -21,8 +21,8 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .data import Split
-from .losses import check_likelihood, reconstruction_loss
-from .models import as_images
+from .losses import check_likelihood, kl_divergence, reconstruction_loss
+from .models import IMAGE_SHAPE, as_images
 
 # Hyper-parameters of the fast path, chosen with benchmarks/train_speed.py on a
 # 2-core CPU. An epoch of batches of 256 sliced from memory takes 2.1-2.7 s,
@@ -60,6 +60,11 @@ def _epochs_for_size(n: int, full_epochs: int | None = None) -> int:
 def batches(images: Tensor, batch_size: int):
     """Consecutive slices of ``batch_size`` images (the last may be smaller), as views."""
     return (images[start : start + batch_size] for start in range(0, len(images), batch_size))
+
+
+def _labelled_batches(images: Tensor, labels: Tensor | None, batch_size: int):
+    """Pairs ``(x, y)`` of consecutive batches; ``y`` is None when there are no labels."""
+    return zip(batches(images, batch_size), repeat(None) if labels is None else batches(labels, batch_size))
 
 
 @contextmanager
@@ -164,10 +169,19 @@ def labels_for(model: nn.Module, data: Split | Tensor, name: str = "data") -> Te
     return data.labels
 
 
+def check_unconditional(model: nn.Module, what: str) -> None:
+    """Raise a ValueError naming ``what`` if ``model`` is conditional (``what`` does not pass digits to it)."""
+    if is_conditional(model):
+        raise ValueError(
+            f"{what} works with models that take images only; this {type(model).__name__} also needs the digit. "
+            "For a conditional model use plot_samples(model, digit=...) or plot_reconstructed(model, digit=...)."
+        )
+
+
 def images_of(data: Split | Tensor, name: str = "data") -> Tensor:
     """The images of a Split or tensor, checked once: floats in [0, 1], shape ``(N, 1, 28, 28)``."""
     images = data.images if isinstance(data, Split) else data
-    images = as_images(images, name).reshape(-1, 1, 28, 28)
+    images = as_images(images, name).reshape(-1, *IMAGE_SHAPE)
     low, high = torch.aminmax(images)
     if low < 0 or high > 1:
         raise ValueError(
@@ -251,7 +265,8 @@ def train(
         settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "test_data": test_data, "progress": progress,
                     "beta": beta, "likelihood": likelihood, "schedule": schedule}
         return cached_train(model, data, cache_dir=folder, **settings)
-    images, labels = images_of(data), labels_for(model, data)
+    device = model_device(model)
+    images, labels = _tensors_on(model, data, device, "data")
     epochs = _epochs_for_size(len(images)) if epochs is None else epochs
     _check_positive("epochs", epochs, numbers.Integral)
     _check_positive("batch_size", batch_size, numbers.Integral)
@@ -259,8 +274,6 @@ def train(
     _check_beta(beta)
     check_likelihood(likelihood)
     _check_schedule(schedule)
-    device = model_device(model)
-    images, labels = images.to(device), None if labels is None else labels.to(device)
     # checked and moved once, before any training, rather than at each epoch's end
     test_data = None if test_data is None else _on_device(model, test_data, device, "test_data")
     steps = epochs * -(-len(images) // batch_size)
@@ -293,10 +306,18 @@ def train(
     return history
 
 
-def _on_device(model: nn.Module, data: Split | Tensor, device: torch.device, name: str) -> Split | Tensor:
-    """``data``'s checked images on ``device``, as a Split with the labels if the model is conditional."""
+def _tensors_on(
+    model: nn.Module, data: Split | Tensor, device: torch.device, name: str
+) -> tuple[Tensor, Tensor | None]:
+    """``data``'s checked images on ``device``, and its labels there if the model is conditional (else None)."""
     images, labels = images_of(data, name).to(device), labels_for(model, data, name)
-    return images if labels is None else Split(images, labels.to(device))
+    return images, None if labels is None else labels.to(device)
+
+
+def _on_device(model: nn.Module, data: Split | Tensor, device: torch.device, name: str) -> Split | Tensor:
+    """``data`` checked and moved to ``device``: its images, or a Split with the labels for a conditional model."""
+    images, labels = _tensors_on(model, data, device, name)
+    return images if labels is None else Split(images, labels)
 
 
 def _train_epoch(model, data, batch_size, optimizer, scheduler, epoch, lr, bar, beta, likelihood):
@@ -352,13 +373,36 @@ def evaluate(
     _check_positive("batch_size", batch_size, numbers.Integral)
     _check_beta(beta)
     check_likelihood(likelihood)
-    device = model_device(model)
-    images, labels = images_of(data).to(device), labels_for(model, data)
-    labels = repeat(None) if labels is None else batches(labels.to(device), batch_size)
+    images, labels = _tensors_on(model, data, model_device(model), "data")
     recon = kl = 0.0
     with evaluation_mode(model):
-        for x, y in zip(batches(images, batch_size), labels):
+        for x, y in _labelled_batches(images, labels, batch_size):
             r, k = loss_terms(model, x, likelihood, y)
             recon, kl = recon + r.item(), kl + k.item()
     n = len(images)
     return {"recon": recon / n, "kl": kl / n, "total": (recon + beta * kl) / n}
+
+
+@torch.no_grad()
+def kl_per_dimension(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
+    """A VAE's KL term for each latent dimension on its own, averaged over ``data``'s images.
+
+    A dimension whose KL is near 0 is switched off: its mu stays at 0 and its sigma at 1
+    for every image, so it carries nothing about the image. The entries sum to
+    ``evaluate(model, data)["kl"]``.
+
+    Returns:
+        shape ``(latent_dims,)``, in nats per image, on the CPU.
+    """
+    _check_positive("batch_size", batch_size, numbers.Integral)
+    if not hasattr(model.encoder, "log_sigma"):
+        raise ValueError(f"kl_per_dimension needs a variational model (with a KL term), got a {type(model).__name__}.")
+    images, labels = _tensors_on(model, data, model_device(model), "data")
+    total = torch.zeros(model.latent_dims)
+    with evaluation_mode(model):
+        for x, y in _labelled_batches(images, labels, batch_size):
+            model.encoder(*((x,) if y is None else (x, y)))
+            mu, log_sigma = model.encoder.mu, model.encoder.log_sigma
+            # kl_divergence sums over its columns: one column at a time gives each dimension's share
+            total += torch.stack([kl_divergence(mu[:, [j]], log_sigma[:, [j]]).sum() for j in range(mu.shape[1])]).cpu()
+    return total / len(images)
