@@ -12,7 +12,16 @@ from vae_lab.models import (
     ConvolutionalVariationalAutoencoder,
     VariationalAutoencoder,
 )
-from vae_lab.training import History, evaluate, get_device, kl_per_dimension, loss_terms, set_seed, train
+from vae_lab.training import (
+    History,
+    evaluate,
+    get_device,
+    init_biases,
+    kl_per_dimension,
+    loss_terms,
+    set_seed,
+    train,
+)
 
 
 @pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])
@@ -266,10 +275,7 @@ def test_the_convolutional_vae_trains_with_the_same_loop():
     assert history.total[-1] < history.total[0] and evaluate(model, data)["total"] < 0.5 * before
 
 
-# the 16th and last step's size: a cosine from 1e-2 to 1e-3 over 16 steps, or 1e-2 throughout
-@pytest.mark.parametrize("schedule, last", [("cosine", 1e-3 + 9e-3 * (1 + math.cos(math.pi * 15 / 16)) / 2),
-                                            ("constant", 1e-2)])
-def test_the_step_size_follows_the_schedule(monkeypatch, schedule, last):
+def _recorded_step_sizes(monkeypatch, **settings):
     seen, step = [], torch.optim.Adam.step
 
     def recording_step(self, *args, **kwargs):
@@ -277,10 +283,22 @@ def test_the_step_size_follows_the_schedule(monkeypatch, schedule, last):
         return step(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
-    train(VariationalAutoencoder(2), blobs(64), epochs=4, batch_size=16, lr=1e-2, progress=False, schedule=schedule)
-    assert len(seen) == 16 and seen[0] == pytest.approx(1e-2)
-    assert seen[-1] == pytest.approx(last)
-    assert all(a >= b for a, b in zip(seen, seen[1:]))
+    train(VariationalAutoencoder(2), blobs(64), epochs=10, batch_size=16, lr=1e-2, progress=False, **settings)
+    return seen
+
+
+def test_the_cosine_schedule_warms_up_then_decays_to_a_tenth(monkeypatch):
+    seen = _recorded_step_sizes(monkeypatch)
+    # 40 steps: the warm-up is 5 % of them, 2 steps, rising linearly to lr ...
+    assert len(seen) == 40 and seen[:2] == pytest.approx([5e-3, 1e-2])
+    # ... then half a cosine from lr to lr / 10 over the remaining 38 steps, written out here
+    cosine = [1e-3 + 9e-3 * (1 + math.cos(math.pi * k / 38)) / 2 for k in range(38)]
+    assert seen[2:] == pytest.approx(cosine)
+    assert all(a >= b for a, b in zip(seen[1:], seen[2:]))
+
+
+def test_the_constant_schedule_keeps_lr(monkeypatch):
+    assert _recorded_step_sizes(monkeypatch, schedule="constant") == pytest.approx([1e-2] * 40)
 
 
 def test_a_bad_schedule_is_named():
@@ -300,3 +318,44 @@ def test_kl_per_dimension_adds_up_to_the_kl_term(cls):
 def test_kl_per_dimension_needs_a_variational_model():
     with pytest.raises(ValueError, match="kl_per_dimension needs a variational model .* got a Autoencoder"):
         kl_per_dimension(Autoencoder(2), blobs(8))
+
+
+def test_init_biases_starts_the_decoder_at_the_mean_image_and_sigma_at_e():
+    set_seed(0)
+    data = blobs(128).images.clone()
+    data[:, :, 0] = 0  # a blank top row, as in MNIST: its logit would be -inf without the clamp
+    model = init_biases(VariationalAutoencoder(2), data).requires_grad_(False)
+    mean = data.reshape(128, -1).mean(dim=0)
+    # sigmoid(bias) is the mean image wherever the mean is inside [0.001, 0.999]
+    inside = (mean > 1e-3) & (mean < 1 - 1e-3)
+    assert inside.any() and (~inside).any()
+    assert torch.sigmoid(model.decoder.linear2.bias)[inside] == pytest.approx(mean[inside], abs=1e-6)
+    assert torch.sigmoid(model.decoder.linear2.bias)[~inside].min() >= 1e-3 - 1e-7
+    assert torch.all(model.encoder.linear3.bias == 1.0)
+    # with the decoder's weights zeroed, every code decodes to the mean image
+    model.decoder.linear2.weight.zero_()
+    x_hat = model.decoder(torch.randn(3, 2))
+    assert x_hat.reshape(3, -1)[:, inside] == pytest.approx(mean[inside].expand(3, -1), abs=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: Autoencoder(2), lambda: ConditionalVariationalAutoencoder(2),
+                                  lambda: ConvolutionalVariationalAutoencoder(2)])
+def test_init_biases_works_for_every_model(make):
+    set_seed(0)
+    data = blobs(64)
+    model = make()
+    before = {name: p.clone() for name, p in model.named_parameters()}
+    assert init_biases(model, data) is model
+    changed = {name for name, p in model.named_parameters() if not torch.equal(p, before[name])}
+    expected = {"decoder.deconv2.bias" if isinstance(model, ConvolutionalVariationalAutoencoder)
+                else "decoder.linear2.bias"}
+    if not isinstance(model, Autoencoder):
+        expected.add("encoder.linear3.bias")
+    assert changed == expected
+    if isinstance(model, ConvolutionalVariationalAutoencoder):  # one bias for the one channel: the mean pixel
+        assert torch.sigmoid(model.decoder.deconv2.bias).item() == pytest.approx(data.images.mean().item(), abs=1e-6)
+
+
+def test_init_biases_checks_the_data():
+    with pytest.raises(ValueError, match="expected \\[0, 1\\]"):
+        init_biases(VariationalAutoencoder(2), torch.full((4, 1, 28, 28), 3.0))

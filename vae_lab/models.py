@@ -147,6 +147,11 @@ class Decoder(nn.Module):
         """Map codes ``(B, latent_dims)`` to images ``(B, 1, 28, 28)`` with pixels in (0, 1)."""
         return self.generate(_check_codes(z, self.latent_dims))
 
+    @property
+    def output_layer(self) -> nn.Module:
+        """The layer whose output the sigmoid turns into pixels."""
+        return self.linear2
+
     def generate(self, z: Tensor) -> Tensor:
         """From inputs ``(B, linear1.in_features)`` (checked codes) to images ``(B, 1, 28, 28)``."""
         z = F.relu(self.linear1(z))
@@ -326,6 +331,11 @@ class ConvolutionalDecoder(Decoder):
         z = F.relu(self.linear2(F.relu(self.linear1(z))))
         z = z.reshape(-1, CONV_CHANNELS[1], IMAGE_SHAPE[1] // 4, IMAGE_SHAPE[2] // 4)
         return torch.sigmoid(self.deconv2(F.relu(self.deconv1(z))))  # pixels are intensities in [0, 1]
+
+    @property
+    def output_layer(self) -> nn.Module:
+        """The layer whose output the sigmoid turns into pixels."""
+        return self.deconv2
 
 
 class ConvolutionalVariationalAutoencoder(VariationalAutoencoder):
