@@ -8,7 +8,7 @@ lecture loop's final test loss; and the peak memory of a vae_lab training run.
 
 Run from the repository root (MNIST in data/MNIST/raw/ or $VAE_LAB_DATA):
 
-    python benchmarks/train_speed.py            # the full comparison, about 4 minutes on 2 cores
+    python benchmarks/train_speed.py            # the full comparison, about 5 minutes on 2 cores
     python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2 --rounds 1   # a quick look
 
 On a shared (virtual) machine the speed of the CPU drifts by 10-20 % from minute
