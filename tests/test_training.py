@@ -359,3 +359,9 @@ def test_init_biases_works_for_every_model(make):
 def test_init_biases_checks_the_data():
     with pytest.raises(ValueError, match="expected \\[0, 1\\]"):
         init_biases(VariationalAutoencoder(2), torch.full((4, 1, 28, 28), 3.0))
+
+
+@pytest.mark.parametrize("part", ["decoder", "encoder"])
+def test_init_biases_names_a_part_given_for_the_model(part):
+    with pytest.raises(TypeError, match=f"needs a whole model with a decoder.*got a .*{part.capitalize()}"):
+        init_biases(getattr(VariationalAutoencoder(2), part), blobs(8))

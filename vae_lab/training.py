@@ -36,6 +36,7 @@ BATCH_SIZE = 512
 LEARNING_RATE = 1e-2
 WARMUP = 0.05  # fraction of the steps over which the "cosine" schedule's step size rises linearly to lr
 FLOOR = 0.1  # the "cosine" schedule ends at lr * FLOOR
+LOG_SIGMA_INIT = 1.0  # init_biases starts a VAE encoder's sigma at e ~ 2.7
 EPOCHS = 6  # passes over the full MNIST: ~13 s on 2 cores, short enough to train live in a lecture
 FULL_SIZE = 60_000  # images in MNIST's training split
 EVAL_BATCH_SIZE = 4096  # no gradients are kept, so evaluation can use larger batches
@@ -341,9 +342,6 @@ def _on_device(model: nn.Module, data: Split | Tensor, device: torch.device, nam
     return images if labels is None else Split(images, labels)
 
 
-LOG_SIGMA_INIT = 1.0  # init_biases starts a VAE encoder's sigma at e ~ 2.7
-
-
 @torch.no_grad()
 def init_biases(model: nn.Module, data: Split | Tensor) -> nn.Module:
     """Set two biases of a fresh model so that training starts from a sensible place; returns the model.
@@ -365,8 +363,13 @@ def init_biases(model: nn.Module, data: Split | Tensor) -> nn.Module:
         model: an untrained Autoencoder or VariationalAutoencoder (plain, conditional or convolutional).
         data: its training images, a ``Split`` or a tensor ``(N, 1, 28, 28)`` in [0, 1].
     """
+    output = getattr(getattr(model, "decoder", None), "output_layer", None)
+    if output is None:
+        raise TypeError(
+            f"init_biases needs a whole model with a decoder, such as VariationalAutoencoder(2), "
+            f"got a {type(model).__name__}. Pass the model itself, not model.decoder or model.encoder."
+        )
     mean = images_of(data).mean(dim=0).to(model_device(model))  # (1, 28, 28)
-    output = model.decoder.output_layer
     if isinstance(output, nn.Linear):
         output.bias.copy_(torch.logit(mean.flatten().clamp(1e-3, 1 - 1e-3)))
     else:  # one bias per output channel
