@@ -8,12 +8,14 @@ lecture loop's final test loss; and the peak memory of a vae_lab training run.
 
 Run from the repository root (MNIST in data/MNIST/raw/ or $VAE_LAB_DATA):
 
-    python benchmarks/train_speed.py            # the full comparison, about 5 minutes on 2 cores
+    python benchmarks/train_speed.py            # the full comparison, about 6 minutes on 2 cores
     python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2 --rounds 1   # a quick look
 
 On a shared (virtual) machine the speed of the CPU drifts by 10-20 % from minute
 to minute, so the % of peak is measured in rounds: the peak, then one epoch,
-close together in time; the script prints each round and their median.
+close together in time; the script prints each round and their median. It is
+measured a second way too, finer: 0.1-s matmul slices alternated with 16-step
+training slices, so that both rates cover the same seconds.
 """
 
 from __future__ import annotations
@@ -43,10 +45,13 @@ from vae_lab.training import BATCH_SIZE, LEARNING_RATE, loss_terms
 FLOP_PER_IMAGE = (2 + 3) * 2 * 784 * 512
 
 
-def matmul_peak(device: torch.device, seconds: float = 0.5) -> float:
-    """Best fp32 GFLOP/s of square matmuls of a few sizes on ``device``."""
-    best = 0.0
-    for n in (512, 1024, 2048):
+SIZES = (512, 1024, 2048)  # square matmuls whose best rate is taken as the peak
+
+
+def matmul_work(device: torch.device, seconds: float) -> dict[int, tuple[float, float]]:
+    """FLOP done and seconds taken by repeated square fp32 matmuls of each size in SIZES, ~``seconds`` each."""
+    work = {}
+    for n in SIZES:
         a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
         a @ b
         _sync(device)
@@ -55,8 +60,36 @@ def matmul_peak(device: torch.device, seconds: float = 0.5) -> float:
             a @ b
             reps += 1
             _sync(device)
-        best = max(best, 2 * n**3 * reps / (time.perf_counter() - start) / 1e9)
-    return best
+        work[n] = (2 * n**3 * reps, time.perf_counter() - start)
+    return work
+
+
+def matmul_peak(device: torch.device, seconds: float = 0.5) -> float:
+    """Best fp32 GFLOP/s of square matmuls of a few sizes on ``device``."""
+    return max(flop / elapsed for flop, elapsed in matmul_work(device, seconds).values()) / 1e9
+
+
+def interleaved_rates(data, batch_size: int, lr: float, seed: int, device: torch.device, pairs: int,
+                      block: int = 8192) -> tuple[float, float]:
+    """Training and matmul GFLOP/s measured in alternation, so that both see the same machine speed.
+
+    ``pairs`` times: 0.1 s of each matmul size, then ``train`` for one pass over a block
+    of ``block`` training images (16 steps at batch 512). Returns the training rate over
+    all blocks and the best size's rate over all its slices.
+    """
+    set_seed(seed)
+    model = init_biases(VariationalAutoencoder(2).to(device), data.train)
+    images = data.train.images  # consecutive blocks, as views: no copies to add to the memory measured later
+    blocks = [images[i : i + block] for i in range(0, len(images) - block + 1, block)]
+    train(model, blocks[0], 1, batch_size, lr, progress=False)  # first steps: allocations, kernel choice
+    matmul = dict.fromkeys(SIZES, (0.0, 0.0))
+    train_seconds = 0.0
+    for k in range(pairs):
+        for n, (flop, elapsed) in matmul_work(device, 0.1).items():
+            matmul[n] = (matmul[n][0] + flop, matmul[n][1] + elapsed)
+        train_seconds += train(model, blocks[k % len(blocks)], 1, batch_size, lr, progress=False).seconds[0]
+    peak = max(flop / elapsed for flop, elapsed in matmul.values())
+    return FLOP_PER_IMAGE * block * pairs / train_seconds / 1e9, peak / 1e9
 
 
 def _sync(device: torch.device) -> None:
@@ -97,13 +130,16 @@ def main() -> None:
     parser.add_argument("--efficiency-batch-sizes", type=int, nargs="*", default=[BATCH_SIZE, 256, 1024],
                         help="batch sizes at which to time vae_lab.train's epochs for the %% of peak")
     parser.add_argument("--rounds", type=int, default=5, help="(peak, epoch) measurements per batch size")
+    parser.add_argument("--pairs", type=int, default=20,
+                        help="(matmul slice, 16-step training slice) pairs per batch size for the interleaved "
+                             "%% of peak; 0 skips it")
     args = parser.parse_args()
 
     device = get_device()
     data = load_mnist(download=False, fallback=False)  # timings on the offline sample would mislead
     print(f"device: {device}, torch threads: {torch.get_num_threads()}, data: {data.source}")
     epoch_gflop = FLOP_PER_IMAGE * len(data.train) / 1e9
-    peaks, medians = [], {}
+    peaks, medians, interleaved = [], {}, {}
     for batch_size in args.efficiency_batch_sizes:
         ratios = []
         for _ in range(args.rounds):
@@ -117,6 +153,11 @@ def main() -> None:
         medians[batch_size] = sorted(ratios)[len(ratios) // 2]
         print(f"vae_lab.train at batch {batch_size:4d}: median {100 * medians[batch_size]:.0f} % "
               f"of the matmul peak (rounds: {', '.join(f'{100 * r:.0f}' for r in ratios)})", flush=True)
+        if args.pairs:
+            rate, peak = interleaved_rates(data, batch_size, args.lr, args.seed, device, args.pairs)
+            interleaved[batch_size] = rate / peak
+            print(f"  interleaved ({args.pairs} pairs): training {rate:.0f} GFLOP/s, matmul peak {peak:.0f} GFLOP/s "
+                  f"over the same seconds = {100 * rate / peak:.0f} %", flush=True)
     peak = max(peaks)
     print(f"fp32 matmul peak: {peak:.0f} GFLOP/s at best, {min(peaks):.0f} at worst ({len(peaks)} measurements)")
 
@@ -138,10 +179,11 @@ def main() -> None:
     lecture_model = VariationalAutoencoder(2).to(device)
     slow = lecture_loop(lecture_model, default_data_dir(), data.test, args.lecture_epochs, device)
 
-    report(fast, slow, epoch_gflop, peak, medians)
+    report(fast, slow, epoch_gflop, peak, medians, interleaved)
 
 
-def report(fast, slow, epoch_gflop: float, peak: float, medians: dict[int, float]) -> None:
+def report(fast, slow, epoch_gflop: float, peak: float, medians: dict[int, float],
+           interleaved: dict[int, float]) -> None:
     """Print seconds per epoch, % of peak, and the time-to-quality ratio."""
     def per_epoch(curve):  # the fastest epoch: the least disturbed by the rest of the machine
         times = [curve[0][0]] + [b[0] - a[0] for a, b in zip(curve, curve[1:])]
@@ -151,6 +193,8 @@ def report(fast, slow, epoch_gflop: float, peak: float, medians: dict[int, float
     for batch_size, ratio in medians.items():
         print(f"  vae_lab.train at batch {batch_size:4d}: {100 * ratio:.0f} % of the matmul peak "
               f"(median of the rounds above; target: 70 % or more at the default batch, {BATCH_SIZE})")
+        if batch_size in interleaved:
+            print(f"  {'':29s}{100 * interleaved[batch_size]:.0f} % measured interleaved with the matmuls")
     for name, curve in (("lecture loop", slow), ("vae_lab", fast)):
         best, mean = per_epoch(curve)
         print(f"  {name:12s}: {mean:5.2f} s/epoch mean ({100 * epoch_gflop / mean / peak:3.0f} % of the best peak), "
