@@ -27,9 +27,9 @@ from .models import IMAGE_SHAPE, as_images
 
 # Hyper-parameters of the fast path, chosen with benchmarks/train_speed.py on a
 # 2-core CPU (numbers in benchmarks/README.md). With batches of 512 sliced from
-# memory an epoch takes ~2.0-2.3 s, against ~7-8.5 s for the lecture's DataLoader
-# loop with batches of 128, and runs at 53-67 % of the CPU's measured matmul peak
-# (median 63 %; batches of 1024: 78 %, but they need more epochs for the same loss).
+# memory an epoch takes ~2.0-2.4 s, against ~6-8.5 s for the lecture's DataLoader
+# loop with batches of 128, and runs at 53-69 % of the CPU's measured matmul peak
+# (medians 62-64 %; batches of 1024: 69-78 %, but they need more epochs for the same loss).
 # With init_biases, a 5 % warm-up and lr 1e-2, the 2-D VAE reached the lecture
 # loop's 20-epoch test loss after 9 epochs.
 BATCH_SIZE = 512
