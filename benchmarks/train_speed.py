@@ -9,7 +9,7 @@ lecture loop's final test loss; and the peak memory of a vae_lab training run.
 Run from the repository root (MNIST in data/MNIST/raw/ or $VAE_LAB_DATA):
 
     python benchmarks/train_speed.py            # the full comparison, about 6 minutes on 2 cores
-    python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2 --rounds 1   # a quick look
+    python benchmarks/train_speed.py --lecture-epochs 2 --epochs 2 --rounds 1 --pairs 2   # a quick look
 
 On a shared (virtual) machine the speed of the CPU drifts by 10-20 % from minute
 to minute, so the % of peak is measured in rounds: the peak, then one epoch,
@@ -75,7 +75,8 @@ def interleaved_rates(data, batch_size: int, lr: float, seed: int, device: torch
 
     ``pairs`` times: 0.1 s of each matmul size, then ``train`` for one pass over a block
     of ``block`` training images (16 steps at batch 512). Returns the training rate over
-    all blocks and the best size's rate over all its slices.
+    all blocks and the best size's rate over all its slices. Each ``train`` call starts a
+    fresh Adam, whose state is allocated inside the timed first step: a slight handicap.
     """
     set_seed(seed)
     model = init_biases(VariationalAutoencoder(2).to(device), data.train)
