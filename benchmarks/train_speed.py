@@ -135,6 +135,11 @@ def main() -> None:
                         help="(matmul slice, 16-step training slice) pairs per batch size for the interleaved "
                              "%% of peak; 0 skips it")
     args = parser.parse_args()
+    for name in ("lecture_epochs", "epochs", "batch_size", "rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be 1 or more, got {getattr(args, name)}")
+    if args.pairs < 0:
+        parser.error(f"--pairs must be 0 (skip the interleaved measurement) or more, got {args.pairs}")
 
     device = get_device()
     data = load_mnist(download=False, fallback=False)  # timings on the offline sample would mislead
