@@ -1,12 +1,21 @@
+"""train(..., cache=True): hits, misses when anything that decides the result changes, and the faults it survives."""
+
+import functools
+import subprocess
+import sys
+import textwrap
+
 import pytest
 import torch
 
-from vae_lab import cache as cache_module
-from vae_lab import training
-from vae_lab.cache import RETRAIN_ENV, CacheWarning, cached_train
+from vae_lab import cache, training
+from vae_lab.cache import RETRAIN_ENV, CacheWarning, train
 from vae_lab.data import Split
-from vae_lab.models import ConditionalVariationalAutoencoder, VariationalAutoencoder
-from vae_lab.training import set_seed, train
+from vae_lab.models import VariationalAutoencoder, VariationalEncoder
+from vae_lab.training import set_seed
+from vae_lab.variants import ConditionalVariationalAutoencoder
+
+SETTINGS = {"epochs": 2, "batch_size": 64, "progress": False}
 
 
 @pytest.fixture
@@ -14,28 +23,32 @@ def data():
     return torch.rand(256, 1, 28, 28, generator=torch.Generator().manual_seed(0))
 
 
-def fresh_model():
+def fresh_model(cls=VariationalAutoencoder):
     set_seed(0)
-    return VariationalAutoencoder(2)
+    return cls(2)
 
 
-def run(data, folder, **settings):
-    model = fresh_model()
-    history = train(model, data, epochs=2, batch_size=64, progress=False, cache=folder, **settings)
-    return model, history
+def run(data, folder, model=None, **settings):
+    model = fresh_model() if model is None else model
+    return model, train(model, data, cache=folder, **(SETTINGS | settings))
 
 
 class CountingTrain:
-    """Wraps the real train to count how often cached_train falls back to training."""
+    """Wraps training.train to count how often the cache falls back to training."""
 
     def __init__(self, monkeypatch):
-        self.calls, self.real = 0, training.train
+        self.calls, real = 0, training.train
 
+        @functools.wraps(real)  # the cache reads train's signature
         def counting(*args, **kwargs):
             self.calls += 1
-            return self.real(*args, **kwargs)
+            return real(*args, **kwargs)
 
         monkeypatch.setattr(training, "train", counting)
+
+
+def same_weights(a, b):
+    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
 def test_hit_loads_the_same_model_history_and_random_state(tmp_path, data, monkeypatch):
@@ -45,17 +58,23 @@ def test_hit_loads_the_same_model_history_and_random_state(tmp_path, data, monke
     loaded, second = run(data, tmp_path)
     assert counter.calls == 0 and second.from_cache and not first.from_cache
     assert second.total == first.total and second.seconds == first.seconds
-    assert all(torch.equal(a, b) for a, b in zip(trained.parameters(), loaded.parameters()))
+    assert same_weights(trained, loaded)
     assert torch.equal(torch.rand(3), after_training)  # later cells see the same random numbers
     assert len(list(tmp_path.glob("*.pt"))) == 1
 
 
-@pytest.mark.parametrize("change", ["lr", "data", "weights", "seed"])
+def test_without_cache_it_is_train_itself(data):
+    model = fresh_model()
+    history = train(model, data, **SETTINGS)
+    reference = fresh_model()
+    assert history.total == training.train(reference, data, **SETTINGS).total and same_weights(model, reference)
+
+
+@pytest.mark.parametrize("change", ["lr", "data", "weights", "seed", "constant", "test_data"])
 def test_a_different_training_misses(tmp_path, data, change, monkeypatch):
     run(data, tmp_path)
     counter = CountingTrain(monkeypatch)
-    model = fresh_model()
-    settings = {"epochs": 2, "batch_size": 64, "lr": 1e-3}
+    model, settings = fresh_model(), {}
     if change == "lr":
         settings["lr"] = 2e-3
     if change == "data":
@@ -64,45 +83,164 @@ def test_a_different_training_misses(tmp_path, data, change, monkeypatch):
         model = VariationalAutoencoder(2)  # other initial weights
     if change == "seed":
         torch.manual_seed(99)
-    history = cached_train(model, data, cache_dir=tmp_path, progress=False, **settings)
+    if change == "constant":  # a training constant edited, e.g. in a notebook
+        monkeypatch.setattr(training, "WARMUP", 0.2)
+    if change == "test_data":
+        settings["test_data"] = data[:32]
+    history = run(data, tmp_path, model, **settings)[1]
     assert counter.calls == 1 and not history.from_cache
     assert len(list(tmp_path.glob("*.pt"))) == 2
 
 
-def test_an_unreadable_entry_is_retrained_with_a_warning(tmp_path, data, monkeypatch):
+def blog_encoder_class(blog_kl: bool):
+    """A VariationalEncoder subclass, always with the same name and source; only what it computes differs."""
+
+    class StudentEncoder(VariationalEncoder):
+        def forward(self, x):
+            z = super().forward(x)
+            if blog_kl:  # the blog's formula, the KL to N(0, 1/2) plus a constant
+                self.kl = (self.sigma**2 + self.mu**2 - self.log_sigma - 0.5).sum()
+            return z
+
+    return StudentEncoder
+
+
+def test_a_class_that_computes_something_else_under_the_same_name_misses(tmp_path, data, monkeypatch):
+    def model_with(encoder_class):
+        model = fresh_model()
+        model.encoder = encoder_class(2)
+        return model
+
+    run(data, tmp_path, model_with(blog_encoder_class(False)))
+    counter = CountingTrain(monkeypatch)
+    history = run(data, tmp_path, model_with(blog_encoder_class(True)))[1]
+    assert counter.calls == 1 and not history.from_cache
+
+
+def test_a_class_edited_in_place_misses(tmp_path, data, monkeypatch):
+    """The notebook case: a student edits a class's forward and runs the cell that defines it again."""
+    module = tmp_path / "student_code.py"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    lecture = """
+        import torch
+        from vae_lab.models import VariationalEncoder
+
+        class Encoder(VariationalEncoder):
+            def forward(self, x):
+                z = super().forward(x)
+                self.kl = {kl}
+                return z
+    """
+    import importlib
+
+    def fresh_with(kl):
+        module.write_text(textwrap.dedent(lecture.format(kl=kl)))
+        sys.modules.pop("student_code", None)
+        importlib.invalidate_caches()
+        model = fresh_model()
+        model.encoder = importlib.import_module("student_code").Encoder(2)
+        return model
+
+    run(data, tmp_path / "cache", fresh_with("self.kl"))
+    assert run(data, tmp_path / "cache", fresh_with("self.kl"))[1].from_cache
+    counter = CountingTrain(monkeypatch)
+    history = run(data, tmp_path / "cache", fresh_with("(self.sigma**2 + self.mu**2 - self.log_sigma - 0.5).sum()"))[1]
+    assert counter.calls == 1 and not history.from_cache
+
+
+def test_a_zeroed_entry_is_retrained_with_a_warning(tmp_path, data, monkeypatch):
     trained, first = run(data, tmp_path)
     (entry,) = tmp_path.glob("*.pt")
-    entry.write_bytes(b"not a model")
+    raw = bytearray(entry.read_bytes())
+    raw[len(raw) // 2 : len(raw) // 2 + 64] = bytes(64)
+    entry.write_bytes(bytes(raw))
     counter = CountingTrain(monkeypatch)
     with pytest.warns(CacheWarning, match="Could not read the cached model .*training again"):
         model, history = run(data, tmp_path)
-    assert counter.calls == 1 and not history.from_cache
-    assert history.total == first.total  # trained again from the same start
-    assert entry.stat().st_size > 1000  # and the entry is written anew
+    assert counter.calls == 1 and not history.from_cache and same_weights(model, trained)
+    assert history.total == first.total  # trained again from the same start, the same result
+    assert run(data, tmp_path)[1].from_cache  # and the entry was written anew
 
 
-@pytest.mark.parametrize("how", ["environment", "argument"])
-def test_retraining_can_be_forced(tmp_path, data, monkeypatch, how):
+@pytest.mark.parametrize("damage", ["not a model", "unexpected field"])
+def test_a_failed_read_leaves_the_random_state_and_weights_as_they_were(tmp_path, data, damage):
+    _, first = run(data, tmp_path)
+    (entry,) = tmp_path.glob("*.pt")
+    if damage == "not a model":
+        entry.write_bytes(b"not a model")
+    else:
+        contents = torch.load(entry, weights_only=True)
+        contents["history"]["learning_rates"] = [1.0]  # a field History does not have
+        torch.save(contents, entry)
+    clean_model = fresh_model()
+    clean = training.train(clean_model, data, **SETTINGS)
+    with pytest.warns(CacheWarning):
+        model, history = run(data, tmp_path)
+    assert history.total == clean.total == first.total and same_weights(model, clean_model)
+
+
+def test_retraining_can_be_forced(tmp_path, data, monkeypatch):
     run(data, tmp_path)
     counter = CountingTrain(monkeypatch)
-    if how == "environment":
-        monkeypatch.setenv(RETRAIN_ENV, "1")
-        history = run(data, tmp_path)[1]
-    else:
-        history = cached_train(fresh_model(), data, cache_dir=tmp_path, retrain=True, epochs=2, batch_size=64,
-                               lr=1e-3, progress=False)
-    assert counter.calls == 1 and not history.from_cache
+    monkeypatch.setenv(RETRAIN_ENV, "1")
+    assert not run(data, tmp_path)[1].from_cache and counter.calls == 1
+
+
+def test_a_cache_that_cannot_be_written_warns_and_keeps_the_training(tmp_path, data):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.warns(CacheWarning, match="Could not write the cache entry .*kept in memory"):
+        model, history = run(data, blocked / "models")
+    assert len(history) == 2 and not history.from_cache
+    reference = fresh_model()
+    training.train(reference, data, **SETTINGS)
+    assert same_weights(model, reference)
+
+
+def test_non_finite_weights_are_never_cached(tmp_path, data, monkeypatch):
+    real = training.train
+
+    @functools.wraps(real)
+    def ends_in_nan(model, *args, **kwargs):
+        history = real(model, *args, **kwargs)
+        with torch.no_grad():
+            next(model.parameters())[0, 0] = float("nan")
+        return history
+
+    monkeypatch.setattr(training, "train", ends_in_nan)
+    with pytest.warns(CacheWarning, match="NaN or infinite weights: not cached"):
+        run(data, tmp_path)
+    assert list(tmp_path.glob("*.pt")) == []
+
+
+def test_two_processes_training_the_same_entry_both_succeed(tmp_path):
+    script = textwrap.dedent(f"""
+        import torch
+        from vae_lab import VariationalAutoencoder, set_seed, train
+        data = torch.rand(2048, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        set_seed(0)
+        history = train(VariationalAutoencoder(2), data, epochs=3, batch_size=64, progress=False,
+                        cache={str(tmp_path)!r})
+        print(history.total[-1])
+    """)
+    processes = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in results]
+    assert results[0][0] == results[1][0]  # the same training, the same loss
+    assert [f.suffix for f in tmp_path.iterdir()] == [".pt"]  # one entry, no temporary file left
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert loaded.stdout == results[0][0]
 
 
 def test_the_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path))
-    assert cache_module.default_cache_dir() == tmp_path
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    assert cache.default_cache_dir() == tmp_path
 
 
 def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data, monkeypatch):
     def run_conditional(labels):
-        set_seed(0)
-        model = ConditionalVariationalAutoencoder(2)
+        model = fresh_model(ConditionalVariationalAutoencoder)
         return train(model, Split(data, labels), epochs=1, batch_size=64, progress=False, cache=tmp_path)
 
     labels = torch.arange(len(data)) % 10
@@ -112,7 +250,15 @@ def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data, monkeypa
     assert not run_conditional(labels.flip(0)).from_cache and counter.calls == 1
 
 
-def test_beta_one_and_one_point_zero_share_an_entry(tmp_path, data):
+def test_beta_one_and_one_point_zero_share_an_entry_and_progress_is_not_in_the_key(tmp_path, data):
     run(data, tmp_path, beta=1)
-    assert run(data, tmp_path, beta=1.0)[1].from_cache
+    assert run(data, tmp_path, beta=1.0, progress=True)[1].from_cache
     assert len(list(tmp_path.glob("*.pt"))) == 1
+
+
+def test_the_wrapper_shows_trains_arguments_and_cache():
+    import inspect
+
+    parameters = inspect.signature(train).parameters
+    assert list(parameters)[:-1] == list(inspect.signature(training.train).parameters)
+    assert list(parameters)[-1] == "cache" and "cache" in train.__doc__

@@ -1,13 +1,16 @@
 import pytest
 import torch
 
-from vae_lab.checkpoints import load_model, load_weights, save_model
-from vae_lab.models import (
-    Autoencoder,
-    ConditionalVariationalAutoencoder,
-    ConvolutionalVariationalAutoencoder,
-    VariationalAutoencoder,
-)
+from vae_lab import checkpoints
+from vae_lab.checkpoints import checksum, load_model, load_weights, save_model
+from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+
+
+def hand_made(path, state_dict, **header):
+    """A checkpoint written by hand, with a valid checksum: what a tampered or foreign file can look like."""
+    torch.save({"state_dict": state_dict, "checksum": checksum(state_dict), **header}, path)
+    return path
 
 
 def test_round_trip(tmp_path, images):
@@ -24,7 +27,7 @@ def test_round_trip(tmp_path, images):
     "target, message",
     [
         (VariationalAutoencoder(5), r"VariationalAutoencoder with latent_dims=2.*latent_dims=5"),
-        (Autoencoder(2), r"holds a VariationalAutoencoder.*given is a Autoencoder"),
+        (Autoencoder(2), r"holds a VariationalAutoencoder.*given is a Autoencoder with"),
     ],
 )
 def test_loading_into_another_architecture_is_refused(tmp_path, target, message):
@@ -39,9 +42,70 @@ def test_weights_that_do_not_fit_the_layers(tmp_path):
     path = tmp_path / "odd.pt"
     state = Autoencoder(2).state_dict()
     state["encoder.linear1.weight"] = torch.zeros(10, 10)
-    torch.save({"class": "Autoencoder", "latent_dims": 2, "state_dict": state}, path)
-    with pytest.raises(ValueError, match="do not fit"):
+    hand_made(path, state, **{"class": "Autoencoder", "latent_dims": 2, "hidden": 512})
+    with pytest.raises(ValueError, match="do not fit the layers of Autoencoder"):
         load_weights(Autoencoder(2), path)
+
+
+def test_a_class_that_does_not_match_its_weights_is_refused(tmp_path):
+    path = hand_made(tmp_path / "lying.pt", Autoencoder(2).state_dict(),
+                     **{"class": "VariationalAutoencoder", "latent_dims": 2, "hidden": 512})
+    with pytest.raises(ValueError, match="do not fit the layers of VariationalAutoencoder.*linear3"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("sizes", [{"latent_dims": 10**9}, {"latent_dims": 2, "hidden": 10**9}, {"latent_dims": -1}])
+def test_absurd_sizes_are_refused_before_anything_is_built(tmp_path, sizes, monkeypatch):
+    built = []
+    monkeypatch.setattr(torch.nn.Linear, "reset_parameters", lambda self: built.append(self))
+    path = hand_made(tmp_path / "huge.pt", {}, **{"class": "VariationalAutoencoder"}, **sizes)
+    with pytest.raises(ValueError, match="sizes no MNIST model has"):
+        load_model(path)
+    assert built == []  # no layer was allocated
+
+
+def test_zeroed_bytes_in_a_checkpoint_are_detected(tmp_path):
+    path = save_model(VariationalAutoencoder(2), tmp_path / "vae.pt")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged|not a readable checkpoint"):
+        load_model(path)
+
+
+def test_an_interrupted_save_keeps_the_old_checkpoint(tmp_path, images, monkeypatch):
+    old = VariationalAutoencoder(2)
+    path = save_model(old, tmp_path / "vae.pt")
+    real_save = torch.save
+
+    def killed_halfway(contents, file, *args, **kwargs):
+        real_save(contents, file, *args, **kwargs)
+        file.truncate(100)  # half a file written ...
+        raise KeyboardInterrupt  # ... when the process is stopped
+
+    monkeypatch.setattr(torch, "save", killed_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(VariationalAutoencoder(2), path)
+    monkeypatch.undo()
+    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+    assert [f.name for f in tmp_path.iterdir()] == ["vae.pt"]  # no temporary file left behind
+
+
+def test_non_finite_weights_are_never_saved(tmp_path):
+    model = VariationalAutoencoder(2)
+    with torch.no_grad():
+        model.decoder.linear2.bias[0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinite weights; not saved"):
+        save_model(model, tmp_path / "nan.pt")
+    assert not (tmp_path / "nan.pt").exists()
+
+
+def test_a_folder_is_not_a_checkpoint_path(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        save_model(Autoencoder(2), tmp_path)
+    with pytest.raises(TypeError, match="save_model needs a whole model"):
+        save_model(Autoencoder(2).decoder, tmp_path / "d.pt")
 
 
 @pytest.mark.parametrize("content", [b"not a checkpoint", b""])
@@ -54,6 +118,7 @@ def test_unreadable_file(tmp_path, content):
 
 def test_foreign_file_and_missing_file(tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
+    assert checkpoints.MODEL_CLASSES  # the classes load_model rebuilds
     with pytest.raises(ValueError, match="not a vae_lab checkpoint"):
         load_model(tmp_path / "other.pt")
     with pytest.raises(FileNotFoundError, match="No checkpoint"):

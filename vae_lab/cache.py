@@ -1,16 +1,28 @@
-"""Trained weights kept on disk, so that re-running a notebook mid-lecture takes seconds.
+"""``train(model, data, cache=True)``: trained weights kept on disk, so that re-running a notebook takes seconds.
 
-An entry is keyed by everything that decides the result of ``train``: the model's
-class, ``latent_dims`` and initial weights, the training settings, the data, and
-the state of PyTorch's random number generator. It also stores the generator's
-state after training, so that the cells after a cache hit draw the same random
-numbers as after real training.
+This module wraps ``training.train`` and is never imported by it. An entry is keyed
+by everything that decides what training returns:
+
+- every argument of ``training.train``, read from its signature (a new argument joins
+  the key by itself), with the data and the test data by content;
+- what the model computes: the source of its classes where Python can find it, and a
+  fingerprint of the fresh model's loss and gradients on a few training images under a
+  fixed seed, so that editing a class's ``forward`` (even in a notebook, under the same
+  name) makes a new entry;
+- the library's own training code, PyTorch's version, the initial weights and the state
+  of the random number generator.
+
+An entry also holds the generator's state after training, so that the cells after a
+cache hit draw the same random numbers as after real training, and a checksum of its
+weights. A damaged or unreadable entry is trained again with a warning; a cache that
+cannot be written warns and the trained model is kept.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import numbers
 import os
 import warnings
@@ -20,12 +32,19 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from . import arguments, data, losses, models, training, variants
+from .checkpoints import atomic_save, checksum, finite
+from .data import Split
+
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
+NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
+PROBE_IMAGES = 8  # images of the fingerprint's probe batch
+TRAINING_CODE = (arguments, data, losses, models, training, variants)  # the modules a training run goes through
 
 
 class CacheWarning(UserWarning):
-    """Warns that a cache entry could not be read and the model is trained again."""
+    """Warns that a cache entry could not be read or written; training goes on without it."""
 
 
 def default_cache_dir() -> Path:
@@ -38,77 +57,152 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "vae_lab"
 
 
-def _rng_states(device: torch.device) -> list[Tensor]:
-    states = [torch.get_rng_state()]
-    if device.type == "cuda":
-        states.append(torch.cuda.get_rng_state(device))
-    return states
-
-
-def _set_rng_states(states: list[Tensor], device: torch.device) -> None:
-    torch.set_rng_state(states[0])
-    if device.type == "cuda" and len(states) > 1:
-        torch.cuda.set_rng_state(states[1], device)
-
-
-def cache_key(model: nn.Module, tensors: list[Tensor], settings: dict) -> str:
-    """A short hash of the model (class, size, weights), the data tensors, the settings and the RNG state."""
-    device = next(model.parameters()).device
-    digest = hashlib.blake2b(digest_size=12)
-    names = (type(model).__name__, type(getattr(model, "encoder", None)).__name__, getattr(model, "latent_dims", None))
-    digest.update(repr((names, sorted(settings.items()))).encode())
-    for tensor in [*model.state_dict().values(), *tensors, *_rng_states(device)]:
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def cached_train(model: nn.Module, data, cache_dir: str | Path | None = None, retrain: bool | None = None, **settings):
-    """``train(model, data, **settings)``, or load its result from ``cache_dir`` if it was trained before.
-
-    Args:
-        cache_dir: the cache folder; defaults to ``default_cache_dir()``.
-        retrain: train even if a cached result exists; by default, when ``$VAE_LAB_RETRAIN`` is 1.
-        settings: the other arguments of ``train``.
-
-    Returns:
-        the History, with ``from_cache`` True when it was loaded.
-    """
-    from .training import History, images_of, labels_for, train
-
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    retrain = os.environ.get(RETRAIN_ENV, "") not in ("", "0") if retrain is None else retrain
-    test = settings.get("test_data")
-    tensors = [images_of(data)] + ([images_of(test, "test_data")] if test is not None else [])
-    labels = labels_for(model, data)
-    if labels is not None:  # a conditional model learns from the labels too
-        tensors += [labels] + ([labels_for(model, test, "test_data")] if test is not None else [])
-    key_settings = {k: v for k, v in settings.items() if k not in ("test_data", "progress")}
-    for name in ("lr", "beta"):  # beta=1 and beta=1.0 train the same model: one entry
-        if isinstance(key_settings.get(name), numbers.Real) and not isinstance(key_settings[name], bool):
-            key_settings[name] = float(key_settings[name])
-    path = cache_dir / f"{type(model).__name__}-{model.latent_dims}d-{cache_key(model, tensors, key_settings)}.pt"
-    device = next(model.parameters()).device
-    if path.is_file() and not retrain:
-        initial = copy.deepcopy(model.state_dict())
-        try:
-            entry = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(entry["state_dict"])
-            _set_rng_states(entry["rng"], device)
-            return History(**entry["history"], from_cache=True)
-        except Exception as error:  # a truncated file, another format, a missing key: train instead
-            model.load_state_dict(initial)
-            problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
-            message = f"Could not read the cached model {path} ({problem}); training again."
-            warnings.warn(message, CacheWarning, stacklevel=3)
-    history = train(model, data, **settings)
+def train(model: nn.Module, data: Split | Tensor, *args, cache: bool | str | Path = False, **kwargs):
+    """``training.train(model, data, ...)``; with ``cache``, its result is kept and loaded when the same training runs
+    again. ``cache``: True for ``default_cache_dir()``, or a folder; ``$VAE_LAB_RETRAIN=1`` trains anyway."""
+    if cache is False or cache is None:
+        return training.train(model, data, *args, **kwargs)
+    arguments.model(model, "train")
+    folder = default_cache_dir() if cache is True else Path(cache)
+    key = cache_key(model, data, args, kwargs)
+    path = folder / f"{type(model).__name__}-{getattr(model, 'latent_dims', 'x')}d-{key}.pt"
+    if path.is_file() and os.environ.get(RETRAIN_ENV, "") in ("", "0"):
+        history = load_entry(path, model)
+        if history is not None:
+            return history
+    history = training.train(model, data, *args, **kwargs)
     if not history.interrupted:
-        _save(path, model, history, _rng_states(device))
+        store_entry(path, model, history)
     return history
 
 
-def _save(path: Path, model: nn.Module, history, rng: list[Tensor]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+train.__signature__ = inspect.signature(training.train).replace(parameters=[
+    *inspect.signature(training.train).parameters.values(),
+    inspect.Parameter("cache", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool | str | Path"),
+])
+train.__doc__ = f"{training.train.__doc__}\n    {train.__doc__}"
+
+
+def cache_key(model: nn.Module, data: Split | Tensor, args: tuple, kwargs: dict) -> str:
+    """A short hash of everything that decides ``training.train(model, data, *args, **kwargs)``'s result."""
+    bound = inspect.signature(training.train).bind(model, data, *args, **kwargs)
+    bound.apply_defaults()
+    digest = hashlib.blake2b(digest_size=12)
+    for name, value in bound.arguments.items():
+        if name not in NOT_IN_KEY:
+            digest.update(f"|{name}=".encode())
+            add(digest, value)
+    digest.update(torch.__version__.encode())
+    for module in TRAINING_CODE:  # the code, and its constants as they are now (a notebook may have changed one)
+        digest.update(inspect.getsource(module).encode())
+        constants = [(k, v) for k, v in vars(module).items() if k.isupper() and isinstance(v, (int, float, str, tuple))]
+        digest.update(repr(constants).encode())
+    digest.update(fingerprint(model, data))
+    for state in rng_states(model):
+        add(digest, state)
+    return digest.hexdigest()
+
+
+def add(digest, value: object) -> None:
+    """Feed ``value`` to ``digest``: tensors by content, models by classes, source and weights, numbers as floats."""
+    if isinstance(value, Tensor):
+        digest.update(f"{value.dtype}{tuple(value.shape)}".encode())
+        digest.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, Split):
+        add(digest, value.images)
+        add(digest, value.labels)
+    elif isinstance(value, nn.Module):
+        digest.update(repr(value).encode())  # every layer's class and size
+        for module in value.modules():
+            digest.update(source(type(module)).encode())
+        for tensor in value.state_dict().values():
+            add(digest, tensor)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        digest.update(repr(float(value)).encode())  # beta=1 and beta=1.0 train the same model
+    else:
+        digest.update(repr(value).encode())
+
+
+def source(cls: type) -> str:
+    """The source of the methods of ``cls`` and its parents outside PyTorch (or their bytecode, if no source)."""
+    parts = []
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] in ("torch", "builtins"):
+            continue
+        for name, member in vars(klass).items():
+            if inspect.isfunction(member):
+                try:
+                    parts.append(inspect.getsource(member))
+                except (OSError, TypeError):
+                    parts.append(f"{klass.__qualname__}.{name}:{member.__code__.co_code.hex()}")
+    return "\n".join(parts)
+
+
+def fingerprint(model: nn.Module, data: Split | Tensor) -> bytes:
+    """The loss and gradients of ``model`` on the first few training images, on a forked, fixed random state."""
+    device = arguments.model(model, "train")
+    images, labels = training.on_device(data, device)
+    x, y = images[:PROBE_IMAGES], None if labels is None else labels[:PROBE_IMAGES]
+    was_training = model.training
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(0)
+        loss = training.loss_terms(model.train(), x, y, 1.0, "gaussian")[0]
+        parameters = [p for p in model.parameters() if p.requires_grad]
+        gradients = torch.autograd.grad(loss, parameters, allow_unused=True)
+    model.train(was_training)
+    parts = [loss.detach()] + [g for g in gradients if g is not None]
+    return b"".join(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() for t in parts)
+
+
+def rng_states(model: nn.Module) -> list[Tensor]:
+    """PyTorch's CPU random state, and the CUDA one if the model is on a GPU."""
+    device = next(model.parameters()).device
+    return [torch.get_rng_state()] + ([torch.cuda.get_rng_state(device)] if device.type == "cuda" else [])
+
+
+def set_rng_states(model: nn.Module, states: list[Tensor]) -> None:
+    """Restore what ``rng_states`` returned."""
+    torch.set_rng_state(states[0])
+    if len(states) > 1:
+        torch.cuda.set_rng_state(states[1], next(model.parameters()).device)
+
+
+def load_entry(path: Path, model: nn.Module):
+    """Load a cache entry into ``model`` and return its History; on any problem, warn and return None unchanged.
+
+    Nothing is changed (weights, random state) until the whole entry has been read and checked.
+    """
+    before, states = copy.deepcopy(model.state_dict()), rng_states(model)
+    try:
+        entry = torch.load(path, map_location="cpu", weights_only=True)
+        if checksum(entry["state_dict"]) != entry["checksum"]:
+            raise ValueError("its weights do not match their checksum")
+        history = training.History(**entry["history"], from_cache=True)
+        if len(entry["rng"]) != len(states):
+            raise ValueError("it was saved on another kind of device")
+        model.load_state_dict(entry["state_dict"])
+        set_rng_states(model, entry["rng"])
+        return history
+    except Exception as error:  # a truncated file, a flipped byte, another format: train instead
+        model.load_state_dict(before)
+        set_rng_states(model, states)
+        problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
+        warnings.warn(f"Could not read the cached model {path} ({problem}); training again.", CacheWarning,
+                      stacklevel=3)
+        return None
+
+
+def store_entry(path: Path, model: nn.Module, history) -> None:
+    """Write a cache entry; if that is impossible, warn (the trained model stays in memory)."""
+    state_dict = model.state_dict()
+    if not finite(state_dict):
+        warnings.warn("The trained model has NaN or infinite weights: not cached.", CacheWarning, stacklevel=3)
+        return
     fields = {k: v for k, v in asdict(history).items() if k != "from_cache"}
-    partial = path.with_suffix(".partial")  # written whole, then renamed: an interrupted save leaves no entry
-    torch.save({"state_dict": model.state_dict(), "history": fields, "rng": rng}, partial)
-    os.replace(partial, path)
+    entry = {"state_dict": state_dict, "history": fields, "rng": rng_states(model), "checksum": checksum(state_dict)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_save(entry, path)
+    except OSError as error:
+        warnings.warn(f"Could not write the cache entry {path} ({error}); the trained model is kept in memory only.",
+                      CacheWarning, stacklevel=3)

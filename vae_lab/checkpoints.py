@@ -1,48 +1,74 @@
-"""Save and load trained models, with the architecture stored beside the weights."""
+"""Save and load trained models: the architecture beside the weights, written whole and checksummed.
+
+A file is written to a temporary name beside its destination and renamed over it,
+so that a save killed halfway leaves the old file as it was. The SHA-256 of the
+weights is stored with them; a file whose weights no longer match it is refused.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
-from .models import (
-    HIDDEN,
-    Autoencoder,
-    ConditionalVariationalAutoencoder,
-    ConvolutionalVariationalAutoencoder,
-    VariationalAutoencoder,
-)
+from . import arguments
+from .models import Autoencoder, VariationalAutoencoder
+from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
-MODEL_CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
-    )
-}
-CHECKPOINT_KEYS = {"class", "latent_dims", "state_dict"}
+MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder,
+                                               ConvolutionalVariationalAutoencoder)}
 
 
-def _describe(model: nn.Module) -> tuple[str, int | None, int | None]:
-    return type(model).__name__, getattr(model, "latent_dims", None), getattr(model, "hidden", None)
+def checksum(state_dict: dict[str, Tensor]) -> str:
+    """SHA-256 of a ``state_dict``: each tensor's name, dtype, shape and bytes, in order."""
+    digest = hashlib.sha256()
+    for name, tensor in state_dict.items():
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def finite(state_dict: dict[str, Tensor]) -> bool:
+    """True if no weight is NaN or infinite."""
+    return all(torch.isfinite(t).all() for t in state_dict.values() if t.is_floating_point())
+
+
+def atomic_save(contents: dict, path: Path) -> None:
+    """``torch.save`` to a unique temporary file beside ``path``, then rename it to ``path``.
+
+    Readers see the old file or the new one, never part of one; two writers never share a temporary file.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(contents, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # Ctrl-C included: leave no temporary file behind
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
-    """Write the model's class, ``latent_dims``, ``hidden`` (and ``classes``) and weights to ``path``; return it."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"Cannot save the model to {path}: the folder {path.parent} does not exist.")
-    name, latent_dims, hidden = _describe(model)
-    checkpoint = {"class": name, "latent_dims": latent_dims, "hidden": hidden, "state_dict": model.state_dict()}
-    if hasattr(model, "classes"):
-        checkpoint["classes"] = model.classes
-    torch.save(checkpoint, path)
+    """Write the model's class, sizes and weights (with their checksum) to ``path``; return the path."""
+    arguments.model(model, "save_model")
+    path = arguments.file_path("path", path)
+    state_dict = model.state_dict()
+    if not finite(state_dict):
+        raise ValueError(f"The model has NaN or infinite weights; not saved to {path}. Train it again with a lower lr.")
+    sizes = {name: getattr(model, name) for name in ("latent_dims", "hidden", "classes") if hasattr(model, name)}
+    atomic_save({"class": type(model).__name__, **sizes, "state_dict": state_dict,
+                 "checksum": checksum(state_dict)}, path)
     return path
 
 
 def read_checkpoint(path: str | Path) -> dict:
-    """Read a checkpoint written by ``save_model``; raise a clear error if it is not one."""
+    """Read a checkpoint written by ``save_model``, its checksum verified; raise a clear error if it is not one."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}.")
@@ -50,36 +76,51 @@ def read_checkpoint(path: str | Path) -> dict:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise ValueError(f"{path} is not a readable checkpoint ({type(error).__name__}: {error}).") from None
-    if not isinstance(checkpoint, dict) or not CHECKPOINT_KEYS <= checkpoint.keys():
+    if not isinstance(checkpoint, dict) or not {"class", "latent_dims", "state_dict", "checksum"} <= checkpoint.keys():
         raise ValueError(f"{path} is not a vae_lab checkpoint: save models with vae_lab.save_model.")
+    state_dict = checkpoint["state_dict"]
+    if not isinstance(state_dict, dict) or not all(isinstance(t, Tensor) for t in state_dict.values()):
+        raise ValueError(f"{path} is not a vae_lab checkpoint: its weights are not a dict of tensors.")
+    if checksum(state_dict) != checkpoint["checksum"]:
+        raise ValueError(f"{path} is damaged: its weights do not match the checksum saved with them, so the file "
+                         "changed after it was written. Nothing was loaded; use another copy or train again.")
     return checkpoint
 
 
 def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
-    """Rebuild the model saved at ``path`` (its class and ``latent_dims``) on ``device``."""
+    """Rebuild the model saved at ``path`` (its class and sizes) on ``device``."""
     checkpoint = read_checkpoint(path)
-    if checkpoint["class"] not in MODEL_CLASSES:
-        raise ValueError(f"{path} holds a {checkpoint['class']}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
-    model_class = MODEL_CLASSES[checkpoint["class"]]
-    extra = {"classes": checkpoint["classes"]} if "classes" in checkpoint else {}
-    model = model_class(checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN, **extra)
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.to(device)
+    name = checkpoint["class"]
+    if name not in MODEL_CLASSES:
+        raise ValueError(f"{path} holds a {name!r}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
+    sizes = {key: checkpoint[key] for key in ("latent_dims", "hidden", "classes") if key in checkpoint}
+    try:
+        model = MODEL_CLASSES[name](**sizes)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path} holds a {name} with sizes no MNIST model has: {error}") from None
+    return fit(model, checkpoint, path).to(device)
 
 
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
-    """Load the weights saved at ``path`` into ``model``, which must have the same architecture."""
+    """Load the weights saved at ``path`` into ``model``, which must have the same class and sizes."""
     checkpoint = read_checkpoint(path)
-    saved = (checkpoint["class"], checkpoint["latent_dims"], checkpoint.get("hidden") or HIDDEN)
-    given = _describe(model)
+    saved = {key: checkpoint.get(key) for key in ("class", "latent_dims", "hidden")}
+    given = {"class": type(model).__name__, "latent_dims": getattr(model, "latent_dims", None),
+             "hidden": getattr(model, "hidden", None)}
     if saved != given:
         raise ValueError(
-            f"{path} holds a {saved[0]} with latent_dims={saved[1]}, hidden={saved[2]}, but the model given is a "
-            f"{given[0]} with latent_dims={given[1]}, hidden={given[2]}. "
-            f"Build {saved[0]}({saved[1]}, hidden={saved[2]}) first, or use vae_lab.load_model({str(path)!r})."
+            f"{path} holds a {saved['class']} with latent_dims={saved['latent_dims']}, hidden={saved['hidden']}, but "
+            f"the model given is a {given['class']} with latent_dims={given['latent_dims']}, hidden={given['hidden']}. "
+            f"Build that model first, or use vae_lab.load_model({str(path)!r})."
         )
+    return fit(model, checkpoint, path)
+
+
+def fit(model: nn.Module, checkpoint: dict, path: str | Path) -> nn.Module:
+    """Copy the checkpoint's weights into ``model``; a ValueError if they do not fit its layers."""
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
-        raise ValueError(f"The weights in {path} do not fit this model's layers: {error}") from None
+        raise ValueError(f"The weights in {path} do not fit the layers of {type(model).__name__}, so the file does not "
+                         f"hold what its header says. {' '.join(str(error).splitlines()[1:]).strip()[:300]}") from None
     return model

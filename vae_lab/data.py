@@ -15,8 +15,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .models import IMAGE_SHAPE
-
+IMAGE_SHAPE = (1, 28, 28)  # MNIST: one grey channel, 28 x 28 pixels
+IMAGE_SIZE = 28 * 28  # 784 pixels once flattened
+CLASSES = 10  # the digits 0..9
+FULL_SIZE = 60_000  # images in MNIST's training split
 DATA_ENV = "VAE_LAB_DATA"  # environment variable: where the data folder is
 SAMPLE_TEST_SIZE = 1000  # of the offline sample's 5,000 digits, kept for the test split
 MNIST_FILES = {
@@ -45,6 +47,11 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.images)
+
+
+def batches(tensor: Tensor, batch_size: int):
+    """Consecutive slices of ``batch_size`` rows of ``tensor`` (the last may be smaller), as views."""
+    return (tensor[start : start + batch_size] for start in range(0, len(tensor), batch_size))
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,22 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from . import arguments
 from .data import Split
-from .plots import TITLE_SIZE, _check_latent_2d, _check_range, decode, plot_latent
-from .training import check_unconditional
+from .plots import TITLE_SIZE, decode, plot_latent
+
+
+def two_dimensional(model: nn.Module, what: str) -> None:
+    """Raise a ValueError naming ``what`` unless ``model`` is an unconditional model with a 2-D latent space."""
+    arguments.model(model, what)
+    if model.latent_dims != 2 or hasattr(model, "classes"):
+        raise ValueError(f"{what} explores the 2-D latent space of a model that takes images only; got a "
+                         f"{type(model).__name__} with latent_dims={model.latent_dims}.")
 
 
 def explorer_figure(model: nn.Module, data: Split, z=(0.0, 0.0), max_points: int = 2000) -> Figure:
     """The scatter of ``data``'s codes with ``z`` marked, beside the digit decoded from ``z``."""
-    _check_latent_2d(model, "explorer_figure")
-    check_unconditional(model, "explorer_figure")
+    two_dimensional(model, "explorer_figure")
     fig = Figure(figsize=(12, 5.5), layout="constrained")
     ax_scatter, ax_digit = fig.subplots(1, 2, width_ratios=[1.5, 1])
     plot_latent(model, data, max_points=max_points, ax=ax_scatter)
@@ -51,9 +58,8 @@ def latent_explorer(model: nn.Module, data: Split, r0=(-3, 3), r1=(-3, 3), max_p
     Returns:
         an ipywidgets panel when a Jupyter kernel with ipywidgets runs this, else the static figure.
     """
-    _check_latent_2d(model, "latent_explorer")
-    check_unconditional(model, "latent_explorer")
-    (x0, x1), (y0, y1) = _check_range("r0", r0), _check_range("r1", r1)
+    two_dimensional(model, "latent_explorer")
+    (x0, x1), (y0, y1) = arguments.interval("r0", r0), arguments.interval("r1", r1)
     fig = explorer_figure(model, data, (0.0, 0.0), max_points)
     try:
         import ipywidgets as widgets

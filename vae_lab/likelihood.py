@@ -12,19 +12,19 @@ The gap between the two is how much the encoder's q(z | x) misses the true poste
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import Tensor, nn
 from torch.distributions import Normal
 
-from .losses import check_likelihood, log_likelihood
-from .models import IMAGE_SHAPE
-from .training import batches, check_unconditional, evaluation_mode, images_of, model_device
+from . import arguments
+from .data import IMAGE_SHAPE, batches
+from .losses import RECONSTRUCTION, log_likelihood
+from .training import evaluation_mode
 
 
 @torch.no_grad()
-def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str = "gaussian") -> Tensor:
+def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
     """log w_i = log p(x | z_i) + log p(z_i) - log q(z_i | x) for k codes per image.
 
     Args:
@@ -61,13 +61,12 @@ def iwae_estimate(
     Returns:
         ``{"log_px": ..., "elbo": ..., "gap": log_px - elbo}``, in nats per image.
     """
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1 (importance samples per image), got {k!r}.")
-    if not hasattr(model.encoder, "linear3"):
-        raise TypeError(f"iwae_estimate needs a VariationalAutoencoder, got a {type(model).__name__}.")
-    check_unconditional(model, "iwae_estimate")
-    check_likelihood(likelihood)
-    images = images_of(data).to(model_device(model))
+    device = arguments.variational(model, "iwae_estimate")
+    if hasattr(model, "classes"):
+        raise ValueError(f"iwae_estimate works with models that take images only, got {type(model).__name__}.")
+    k, batch_size = arguments.whole("k", k, high=10_000), arguments.whole("batch_size", batch_size)
+    arguments.choice("likelihood", likelihood, RECONSTRUCTION)
+    images = arguments.pixels(data).to(device)
     log_px = elbo = 0.0
     with evaluation_mode(model):
         for x in batches(images, batch_size):

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .arguments import choice
+
 
 def reparameterize(mu: Tensor, sigma: Tensor) -> Tensor:
     """Draw z ~ N(mu, sigma^2) as z = mu + sigma * eps, eps ~ N(0, I).
@@ -91,12 +93,12 @@ def bce(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
 RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce}  # the decoder's likelihood -> its reconstruction loss
 
 
-def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian", per_image: bool = False) -> Tensor:
+def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str, per_image: bool = False) -> Tensor:
     """``sse`` for a Gaussian decoder (the lecture's), ``bce`` for a Bernoulli one; summed over pixels and batch."""
-    return RECONSTRUCTION[check_likelihood(likelihood)](x_hat, x, per_image)
+    return RECONSTRUCTION[choice("likelihood", likelihood, RECONSTRUCTION)](x_hat, x, per_image)
 
 
-def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str) -> Tensor:
     """log p(x | z) per image, normalised: ``-sse - (D/2) log(pi)`` (Gaussian, variance 1/2) or ``-bce`` (Bernoulli).
 
     Returns:
@@ -107,9 +109,3 @@ def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str = "gaussian") -> Te
         log_p = log_p - x[0].numel() / 2 * math.log(math.pi)
     return log_p
 
-
-def check_likelihood(likelihood: object) -> str:
-    """Return ``likelihood`` if it names a decoder likelihood, else raise a ValueError naming the choices."""
-    if likelihood not in RECONSTRUCTION:
-        raise ValueError(f"likelihood must be one of {sorted(RECONSTRUCTION)}, got {likelihood!r}.")
-    return likelihood
