@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--lecture-epochs", "1", "--epochs", "1", "--rounds", "1", "--pairs", "1", "--efficiency-batch-sizes", "512"]
 
 
+@pytest.mark.slow  # ~25 s; `pytest -m 'not slow' tests` leaves it out, CI runs it
 def test_train_speed_runs_and_prints_its_summary():
     raw = default_data_dir() / "MNIST" / "raw"
     if not all((raw / name).exists() for pair in MNIST_FILES.values() for name in pair):

@@ -217,9 +217,9 @@ def test_two_processes_training_the_same_entry_both_succeed(tmp_path):
     script = textwrap.dedent(f"""
         import torch
         from vae_lab import VariationalAutoencoder, set_seed, train
-        data = torch.rand(2048, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        data = torch.rand(512, 1, 28, 28, generator=torch.Generator().manual_seed(0))
         set_seed(0)
-        history = train(VariationalAutoencoder(2), data, epochs=3, batch_size=64, progress=False,
+        history = train(VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
                         cache={str(tmp_path)!r})
         print(history.total[-1])
     """)

@@ -32,3 +32,19 @@ def test_checks_pass_right_answers_and_hint_at_wrong_ones(capsys, check, answer,
     assert check(answer) is expected
     out = capsys.readouterr().out
     assert printed in out and out.startswith("✓" if expected else "✗")
+
+
+
+def drawing(answer):
+    """``answer`` that also draws random numbers, as a student's function may."""
+    return lambda *args: answer(*args) + 0 * torch.rand(())
+
+
+@pytest.mark.parametrize("check, answer", [(check_kl, kl_divergence), (check_reparameterize, reparameterize),
+                                           (check_sse, sse)])
+def test_a_check_leaves_the_notebook_s_random_numbers_as_they_were(capsys, check, answer):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    assert check(drawing(answer)) is True
+    torch.testing.assert_close(torch.rand(3), expected)

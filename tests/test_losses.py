@@ -2,10 +2,10 @@ import math
 
 import pytest
 import torch
-from torch.distributions import Normal
+from torch.distributions import Bernoulli, Normal
 from torch.distributions import kl_divergence as torch_kl
 
-from vae_lab.losses import kl_divergence, reparameterize, sse
+from vae_lab.losses import bce, kl_divergence, log_likelihood, reconstruction_loss, reparameterize, sse
 
 
 def random_gaussians(batch=64, dims=3, seed=0):
@@ -13,6 +13,14 @@ def random_gaussians(batch=64, dims=3, seed=0):
     mu = torch.randn(batch, dims, generator=generator, dtype=torch.float64) * 2
     log_sigma = torch.randn(batch, dims, generator=generator, dtype=torch.float64)
     return mu, log_sigma
+
+
+def images_and_reconstructions(seed=0):
+    """Images x in [0, 1] and pixel probabilities x_hat in [0.01, 0.99], shape (4, 1, 28, 28), float64."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64)
+    x_hat = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64).clamp(0.01, 0.99)
+    return x_hat, x
 
 
 @pytest.mark.parametrize("dims", [1, 2, 20])
@@ -39,6 +47,13 @@ def test_kl_is_zero_only_at_the_prior():
     assert kl_divergence(zeros, zeros - 0.1).item() > 0
 
 
+def test_kl_stays_finite_for_a_very_sharp_code():
+    # in float32 exp(-110) underflows to 0, so a KL computed from sigma instead of log sigma would be inf
+    mu, log_sigma = torch.zeros(1, 1), torch.full((1, 1), -110.0)
+    expected = torch_kl(Normal(mu.double(), log_sigma.double().exp()), Normal(0.0, 1.0)).sum(dim=1)
+    torch.testing.assert_close(kl_divergence(mu, log_sigma).double(), expected)
+
+
 def test_kl_is_not_the_blog_formula():
     mu, log_sigma = random_gaussians()
     sigma = log_sigma.exp()
@@ -59,46 +74,61 @@ def test_reparameterize_has_the_right_mean_and_spread():
 
 
 def test_reparameterize_lets_gradients_reach_mu_and_sigma():
-    torch.manual_seed(1)
     mu = torch.zeros(5, 2, requires_grad=True)
     sigma = torch.ones(5, 2, requires_grad=True)
     torch.manual_seed(2)
     z = reparameterize(mu, sigma)
     z.sum().backward()
-    torch.manual_seed(2)
-    eps = torch.randn(5, 2)
+    eps = z.detach()  # with mu = 0 and sigma = 1, z is eps itself
     torch.testing.assert_close(mu.grad, torch.ones(5, 2))  # dz/dmu = 1
     torch.testing.assert_close(sigma.grad, eps)  # dz/dsigma = eps
 
 
-def test_reparameterize_keeps_dtype_and_device():
-    mu = torch.zeros(3, 2, dtype=torch.float64)
-    z = reparameterize(mu, torch.ones_like(mu))
-    assert z.dtype == torch.float64 and z.device == mu.device and z.shape == (3, 2)
+def test_reparameterize_draws_eps_in_mu_s_dtype():
+    # mu + sigma * eps would be promoted to float32 if eps were drawn in the default dtype
+    mu = torch.zeros(3, 2, dtype=torch.bfloat16)
+    assert reparameterize(mu, torch.ones_like(mu)).dtype == torch.bfloat16
 
 
 def test_sse_sums_squared_errors_over_pixels_and_batch(images):
     x_hat = torch.rand_like(images)
     expected = sum(((a - b) ** 2).sum() for a, b in zip(x_hat, images))
     torch.testing.assert_close(sse(x_hat, images), expected)
+    torch.testing.assert_close(sse(x_hat, images, per_image=True), torch.stack([((a - b) ** 2).sum()
+                                                                                for a, b in zip(x_hat, images)]))
 
 
 def test_bce_is_the_bernoulli_negative_log_likelihood():
-    from torch.distributions import Bernoulli
-
-    from vae_lab.losses import bce
-
-    generator = torch.Generator().manual_seed(0)
-    probs = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64).clamp(0.01, 0.99)
-    x = (torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64) > 0.5).double()
-    torch.testing.assert_close(bce(probs, x), -Bernoulli(probs=probs).log_prob(x).sum())
+    probs, _ = images_and_reconstructions()
+    x = (torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64) > 0.5).double()
+    nll = -Bernoulli(probs=probs).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(bce(probs, x), nll.sum())
+    torch.testing.assert_close(bce(probs, x, per_image=True), nll)
 
 
-def test_reconstruction_loss_picks_the_likelihood(images):
-    from vae_lab.losses import bce, reconstruction_loss
+def test_reconstruction_loss_picks_the_likelihood():
+    x_hat, x = images_and_reconstructions()
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "gaussian"), sse(x_hat, x))
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "bernoulli"), bce(x_hat, x))
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "bernoulli", per_image=True), bce(x_hat, x, True))
 
-    x_hat = torch.rand_like(images).clamp(0.01, 0.99)
-    torch.testing.assert_close(reconstruction_loss(x_hat, images), sse(x_hat, images))
-    torch.testing.assert_close(reconstruction_loss(x_hat, images, "bernoulli"), bce(x_hat, images))
-    with pytest.raises(ValueError, match=r"likelihood must be one of \['bernoulli', 'gaussian'\], got 'poisson'"):
-        reconstruction_loss(x_hat, images, "poisson")
+
+@pytest.mark.parametrize("function", [reconstruction_loss, log_likelihood])
+def test_an_unknown_likelihood_is_named_with_the_choices(function):
+    x_hat, x = images_and_reconstructions()
+    with pytest.raises(ValueError, match=r"likelihood must be one of .*gaussian.*bernoulli.*got 'poisson'"):
+        function(x_hat, x, "poisson")
+
+
+def test_gaussian_log_likelihood_is_the_density_of_n_x_hat_half():
+    # the lecture's summed squared error is -log N(x; x_hat, I/2) up to a constant
+    x_hat, x = images_and_reconstructions()
+    expected = Normal(x_hat, math.sqrt(0.5)).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(log_likelihood(x_hat, x, "gaussian"), expected)
+
+
+def test_bernoulli_log_likelihood_is_the_bernoulli_density():
+    probs, _ = images_and_reconstructions()
+    x = (torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64) > 0.5).double()
+    expected = Bernoulli(probs=probs).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(log_likelihood(probs, x, "bernoulli"), expected)

@@ -1,12 +1,17 @@
+import math
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 from PIL import Image
+from synthetic import blobs
+from torch import nn
 
-from vae_lab import plots
-from vae_lab.data import Split
-from vae_lab.models import Autoencoder, ConditionalVariationalAutoencoder, VariationalAutoencoder
+from vae_lab import arguments
+from vae_lab.data import IMAGE_SHAPE, Split
+from vae_lab.models import Autoencoder, VariationalAutoencoder
 from vae_lab.plots import (
     decode,
     encode,
@@ -21,154 +26,63 @@ from vae_lab.plots import (
     plot_reconstructions,
     plot_samples,
 )
-from vae_lab.training import History
+from vae_lab.training import History, set_seed, train
+from vae_lab.variants import ConditionalVariationalAutoencoder
 
 
-class Brightness(torch.nn.Module):
-    """A stand-in 2-D model whose decoded image is uniformly grey, sigmoid(z_2); codes are pixel means."""
+class Grey(nn.Module):
+    """A stand-in model with a known answer: the code of an image is its mean pixel (in every dimension), the
+    image decoded from z is uniformly grey at brightness z_1, and a reconstruction is the negative 1 - x.
+    It records every code and digit it was asked to decode."""
 
-    latent_dims = 2
-
-    def __init__(self):
+    def __init__(self, latent_dims: int = 2, classes: int | None = None):
         super().__init__()
-        self.weight = torch.nn.Parameter(torch.zeros(1))
-        self.decoder = lambda z: torch.sigmoid(z[:, 1]).reshape(-1, 1, 1, 1).expand(-1, 1, 28, 28)
+        self.latent_dims = latent_dims
+        if classes is not None:
+            self.classes = classes
+        self.encoder, self.decoder = nn.Identity(), nn.Identity()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.codes, self.digits = [], []
 
-    def encode(self, x):
-        mean = x.flatten(1).mean(dim=1, keepdim=True)
-        return torch.cat([mean, 2 * mean], dim=1)
+    def forward(self, x, y=None):
+        return 1 - x
+
+    def encode(self, x, y=None):
+        return x.flatten(start_dim=1).mean(dim=1, keepdim=True).expand(-1, self.latent_dims)
+
+    def decode(self, z, y=None):
+        self.codes.append(z)
+        self.digits.append(y)
+        return z[:, :1].clamp(0, 1).reshape(-1, 1, 1, 1).expand(-1, *IMAGE_SHAPE)
+
+
+def constant_images(values) -> torch.Tensor:
+    """One uniformly grey image per value, shape (N, 1, 28, 28)."""
+    return torch.tensor(values, dtype=torch.float32).reshape(-1, 1, 1, 1).expand(-1, *IMAGE_SHAPE).clone()
+
+
+def where(array: np.ndarray, value: float) -> tuple[int, int]:
+    """Top-left corner (row, column) of the one 28x28 block of ``array`` holding ``value``."""
+    rows, cols = np.nonzero(array == np.float32(value))
+    assert len(rows) == 28 * 28 and np.ptp(rows) == 27 and np.ptp(cols) == 27, f"no single 28x28 tile of {value}"
+    return rows.min(), cols.min()
+
+
+def shown(fig: Figure) -> np.ndarray:
+    """The array of the (first) image drawn in ``fig``'s first axes."""
+    return np.asarray(fig.axes[0].images[0].get_array())
 
 
 @pytest.fixture
-def split(images):
-    return Split(images, torch.arange(16) % 10)
+def split():
+    data = blobs(40)
+    return Split(data.images, data.labels)  # digits 0..3, ten of each
 
 
-@pytest.mark.parametrize("latent_dims", [1, 2, 5])
-def test_plot_latent_draws_one_point_per_image(split, latent_dims):
-    fig = plot_latent(VariationalAutoencoder(latent_dims), split, max_points=12)
-    assert isinstance(fig, Figure)
-    points = fig.axes[0].collections[0]
-    assert len(points.get_offsets()) == 12
-    np.testing.assert_array_equal(points.get_array(), split.labels[:12].numpy())
-
-
-def test_plot_latent_places_a_vae_at_its_means(split):
-    model = VariationalAutoencoder(2)
-    offsets = plot_latent(model, split).axes[0].collections[0].get_offsets()
-    np.testing.assert_allclose(offsets, model.encode(split.images).detach().numpy(), rtol=1e-5, atol=1e-6)
-
-
-def test_plot_latent_needs_labels(images):
-    with pytest.raises(TypeError, match="data must be a vae_lab Split"):
-        plot_latent(Autoencoder(2), images)
-
-
-def test_decoded_grid_is_n_by_n_in_latent_coordinates_with_z2_upwards():
-    fig = plot_reconstructed(Brightness(), r0=(-3, 3), r1=(-2, 4), n=5)
-    image = fig.axes[0].images[0]
-    assert image.get_array().shape == (5 * 28, 5 * 28)
-    assert tuple(image.get_extent()) == (-3, 3, -2, 4)
-    rows = image.get_array()[::28, 0]  # one pixel per row of digits, top row first
-    centres = 4 - (np.arange(5) + 0.5) * 6 / 5
-    np.testing.assert_allclose(rows, 1 / (1 + np.exp(-centres)), rtol=1e-5)
-
-
-@pytest.mark.parametrize(
-    "kwargs, error, message",
-    [
-        ({"model": VariationalAutoencoder(3)}, ValueError, "latent_dims=3"),
-        ({"model": Autoencoder(1)}, ValueError, "latent_dims=1"),
-        ({"r0": (3, -3)}, ValueError, r"r0 must be a pair \(low, high\) with low < high.*\(3, -3\)"),
-        ({"r1": (1, 1)}, ValueError, "r1 must be a pair"),
-        ({"r1": (1,)}, ValueError, "r1 must be a pair"),
-        ({"n": 0}, ValueError, "n must be a whole number >= 1, got 0"),
-    ],
-)
-def test_decoded_grid_errors(kwargs, error, message):
-    arguments = {"model": VariationalAutoencoder(2)} | kwargs
-    with pytest.raises(error, match=message):
-        plot_reconstructed(**arguments)
-
-
-def test_interpolation_runs_from_one_code_to_the_other(images):
-    model = VariationalAutoencoder(2)
-    z, decoded = interpolate_codes(model, images[0], images[1], n=7)
-    assert z.shape == (7, 2) and decoded.shape == (7, 1, 28, 28)
-    torch.testing.assert_close(z[0], model.encode(images[:1])[0].detach())
-    torch.testing.assert_close(z[-1], model.encode(images[1:2])[0].detach())
-    torch.testing.assert_close(z[3], (z[0] + z[-1]) / 2)
-    assert interpolate(model, images[0], images[1], n=7).axes[0].images[0].get_array().shape[1] == 7 * 30 + 2
-
-
-@pytest.mark.parametrize(
-    "x_2, n, message",
-    [
-        (torch.rand(28, 28), 5, r"same shape, got \(1, 28, 28\) and \(28, 28\)"),
-        (torch.rand(1, 28, 28), 1, "n must be a whole number >= 2, got 1"),
-        (torch.rand(2, 1, 28, 28), 5, "same shape"),
-    ],
-)
-def test_interpolation_errors(images, x_2, n, message):
-    with pytest.raises(ValueError, match=message):
-        interpolate(VariationalAutoencoder(2), images[0], x_2, n=n)
-
-
-def test_gif_goes_there_and_back_and_loops(tmp_path, images):
-    path = interpolate_gif(Brightness(), tmp_path / "path.gif", images[0] * 0, images[1] * 0 + 1, n=6, scale=3)
-    assert path == tmp_path / "path.gif"
-    with Image.open(path) as gif:
-        assert gif.n_frames == 2 * 6 - 2 and gif.size == (84, 84)
-        assert gif.info["loop"] == 0 and gif.info["duration"] == 40
-        brightness = []
-        for i in range(gif.n_frames):
-            gif.seek(i)
-            brightness.append(np.asarray(gif.convert("L")).mean())
-    assert brightness[:6] == sorted(brightness[:6]) and brightness[5] > brightness[0] + 50
-    assert brightness[6:] == sorted(brightness[6:], reverse=True)
-
-
-@pytest.mark.parametrize(
-    "name, error, message",
-    [
-        ("path.png", ValueError, r"must end in .gif, got '.*path.png'"),
-        ("missing/path.gif", FileNotFoundError, "folder .*missing does not exist"),
-    ],
-)
-def test_gif_path_errors(tmp_path, images, name, error, message):
-    with pytest.raises(error, match=message):
-        interpolate_gif(VariationalAutoencoder(2), tmp_path / name, images[0], images[1])
-    assert not (tmp_path / name).exists()
-
-
-def test_gif_in_a_folder_that_cannot_be_written(tmp_path, images, monkeypatch):
-    monkeypatch.setattr("vae_lab.plots.os.access", lambda path, mode: False)  # as root, every folder is writable
-    with pytest.raises(PermissionError, match="no permission to write there"):
-        interpolate_gif(VariationalAutoencoder(2), tmp_path / "path.gif", images[0], images[1])
-    assert not (tmp_path / "path.gif").exists()
-
-
-def test_loss_curves_show_reconstruction_and_kl_apart():
-    history = History(recon=[50.0, 40.0, 38.0], kl=[2.0, 4.0, 5.0], total=[52.0, 44.0, 43.0], seconds=[1, 2, 3])
-    history.test = [{"recon": 45.0, "kl": 4.0, "total": 49.0}] * 3
-    fig = plot_losses(history)
-    assert [ax.get_title() for ax in fig.axes] == ["Reconstruction (sum of squared errors)", "KL divergence"]
-    np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), [2.0, 4.0, 5.0])
-    assert len(fig.axes[0].lines) == 2
-    with pytest.raises(ValueError, match="non-empty History"):
-        plot_losses(History())
-
-
-def test_reconstructions_samples_and_image_grids(images):
-    model = Autoencoder(2)
-    assert plot_reconstructions(model, images, n=5).axes[0].images[0].get_array().shape == (2 * 30 + 2, 5 * 30 + 2)
-    assert plot_samples(model, n=12, nrow=4).axes[0].images[0].get_array().shape == (3 * 30 + 2, 4 * 30 + 2)
-    assert plot_images(images, nrow=16).axes[0].images[0].get_array().shape == (32, 16 * 30 + 2)
-    with pytest.raises(ValueError, match="n must be a whole number >= 1"):
-        plot_samples(model, n=0)
-    fig = Figure()
-    axes = fig.subplots(2, 1)
-    assert plot_reconstructions(model, images, n=5, ax=axes[1]) is fig and axes[1].images and not axes[0].images
+@pytest.fixture
+def vae():
+    torch.manual_seed(0)
+    return VariationalAutoencoder(2, hidden=32)
 
 
 @pytest.fixture
@@ -177,44 +91,345 @@ def conditional():
     return ConditionalVariationalAutoencoder(2, hidden=32)
 
 
-def test_plots_of_a_conditional_model_pass_the_digits(conditional, split):
+HISTORY = History(recon=[50.0, 40.0], kl=[2.0, 4.0], total=[52.0, 44.0], seconds=[1.0, 2.0])
+EVERY_PLOT = {
+    "plot_images": lambda m, c, d, ax: plot_images(d.images[:6], nrow=3, ax=ax),
+    "plot_latent": lambda m, c, d, ax: plot_latent(m, d, ax=ax),
+    "plot_reconstructed": lambda m, c, d, ax: plot_reconstructed(m, n=3, ax=ax),
+    "interpolate": lambda m, c, d, ax: interpolate(m, d.images[0], d.images[1], n=4, ax=ax),
+    "plot_losses": lambda m, c, d, ax: plot_losses(HISTORY, ax=ax),
+    "plot_reconstructions": lambda m, c, d, ax: plot_reconstructions(m, d, n=4, ax=ax),
+    "plot_samples": lambda m, c, d, ax: plot_samples(m, n=4, ax=ax),
+    "plot_digits_by_style": lambda m, c, d, ax: plot_digits_by_style(c, n_styles=2, ax=ax),
+}
+
+
+@pytest.mark.parametrize("plot", EVERY_PLOT.values(), ids=EVERY_PLOT.keys())
+def test_every_plot_returns_a_figure_or_draws_into_the_given_axes(plot, vae, conditional, split):
+    figures_before = plt.get_fignums()
+    fig = plot(vae, conditional, split, None)
+    assert isinstance(fig, Figure) and fig.axes[0].has_data()
+    given = Figure()
+    left, right = given.subplots(1, 2)
+    assert plot(vae, conditional, split, right) is given
+    assert right.has_data() and not left.has_data()
+    assert plt.get_fignums() == figures_before  # pyplot keeps no copy that Jupyter would show a second time
+
+
+def test_plot_images_tiles_in_reading_order_on_white():
+    values = [(k + 1) / 32 for k in range(10)]  # exact in float32, none of them white
+    array = shown(plot_images(constant_images(values), nrow=4))
+    corners = [where(array, v) for v in values]
+    for k, (row, col) in enumerate(corners):
+        assert row == corners[4 * (k // 4)][0]  # the same row as the first of its row of tiles
+        assert col == corners[k % 4][1]  # the same column as the tile above it
+    assert corners[0] < corners[4] < corners[8] and corners[0][1] < corners[1][1] < corners[2][1] < corners[3][1]
+    in_tiles = np.zeros(array.shape, bool)
+    for row, col in corners:
+        in_tiles[row : row + 28, col : col + 28] = True
+    assert (array[~in_tiles] == 1).all()
+
+
+def test_plot_images_refuses_more_than_a_figure_can_show():
+    too_many = torch.zeros(1, *IMAGE_SHAPE).expand(arguments.MAX_IMAGES + 1, -1, -1, -1)
+    with pytest.raises(ValueError, match="images"):
+        plot_images(too_many)
+
+
+def test_plot_latent_draws_each_image_at_its_mean_code_coloured_by_digit(vae, split):
+    fig = plot_latent(vae, split, max_points=30)
+    points = fig.axes[0].collections[0]
+    with torch.no_grad():
+        vae.encoder(split.images[:30])
+    np.testing.assert_allclose(points.get_offsets(), vae.encoder.mu.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(points.get_array(), split.labels[:30].numpy())
+
+
+def test_plot_latent_names_each_digit_present_at_the_median_of_its_codes(vae, split):
+    ax = plot_latent(vae, split).axes[0]
+    with torch.no_grad():
+        vae.encoder(split.images)
+    z, digits = vae.encoder.mu.numpy(), split.labels.numpy()
+    texts = {text.get_text(): text.get_position() for text in ax.texts}
+    assert sorted(texts) == ["0", "1", "2", "3"]  # the digits of the data, no others
+    for digit, position in texts.items():
+        np.testing.assert_allclose(position, np.median(z[digits == int(digit)], axis=0), rtol=1e-5, atol=1e-6)
+
+
+def test_plot_latent_of_a_1d_model_puts_each_digit_on_its_own_row(split):
+    ax = plot_latent(VariationalAutoencoder(1, hidden=32), split).axes[0]
+    offsets, digits = ax.collections[0].get_offsets(), split.labels.numpy()
+    assert np.abs(offsets[:, 1] - digits).max() < 0.5
+    for text in ax.texts:
+        assert abs(text.get_position()[1] - int(text.get_text())) < 0.5
+
+
+def test_plot_latent_of_a_5d_model_draws_the_first_two_dimensions(split):
+    model = VariationalAutoencoder(5, hidden=32)
+    offsets = plot_latent(model, split).axes[0].collections[0].get_offsets()
+    with torch.no_grad():
+        model.encoder(split.images)
+    np.testing.assert_allclose(offsets, model.encoder.mu[:, :2].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_plot_latent_of_a_conditional_model_gives_it_the_digits(conditional, split):
     offsets = plot_latent(conditional, split).axes[0].collections[0].get_offsets()
-    np.testing.assert_allclose(offsets, conditional.encode(split.images, split.labels).detach().numpy(), atol=1e-6)
-    for fig in (plot_reconstructed(conditional, n=4, digit=3), plot_samples(conditional, n=8, digit=7),
-                plot_reconstructions(conditional, split.images, n=5, labels=split.labels)):
-        assert isinstance(fig, Figure)
-    torch.manual_seed(1)
-    z = torch.randn(3, 2)
-    torch.testing.assert_close(decode(conditional, z, torch.tensor([7, 7, 7])),
-                               conditional.decoder(z, torch.full((3,), 7)).detach())
+    with torch.no_grad():
+        conditional.encoder(split.images, split.labels)
+    np.testing.assert_allclose(offsets, conditional.encoder.mu.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_digits_by_style_keeps_z_along_columns_and_the_digit_along_rows(conditional, monkeypatch):
-    calls = []
-    def fake_decode(model, z, labels):
-        calls.append((z, labels))
-        return torch.rand(len(z), 1, 28, 28)
+def test_plot_latent_needs_the_labels(vae, split):
+    with pytest.raises(TypeError, match="data must be a vae_lab Split"):
+        plot_latent(vae, split.images)
 
-    monkeypatch.setattr(plots, "decode", fake_decode)
-    fig = plot_digits_by_style(conditional, n_styles=4)
-    (z, labels), = calls
-    assert isinstance(fig, Figure) and z.shape == (40, 2)
-    assert torch.equal(labels, torch.arange(10).repeat_interleave(4))  # row r: the digit r
-    assert torch.equal(z[:4], z[36:]) and not torch.equal(z[0], z[1])  # column c: the same z in every row
+
+def test_each_cell_of_the_decoded_grid_shows_the_code_at_its_centre(vae):
+    r0, r1, n = (-3.0, 3.0), (-2.0, 4.0), 5
+    image = plot_reconstructed(vae, r0=r0, r1=r1, n=n).axes[0].images[0]
+    array = np.asarray(image.get_array())
+    (x0, x1, y0, y1), (height, width) = image.get_extent(), array.shape
+    assert (x0, x1, y0, y1) == (*r0, *r1)  # the axes are in latent units
+    cell_h, cell_w = height // n, width // n
+    for i in range(n):
+        for j in range(n):
+            z = torch.tensor([[x0 + (j + 0.5) * (x1 - x0) / n, y0 + (i + 0.5) * (y1 - y0) / n]])
+            row = round((y1 - z[0, 1].item()) / (y1 - y0) * height - cell_h / 2)  # imshow's row 0 is at the top
+            col = round((z[0, 0].item() - x0) / (x1 - x0) * width - cell_w / 2)
+            with torch.no_grad():
+                expected = vae.decoder(z)[0, 0].numpy()
+            np.testing.assert_allclose(array[row : row + cell_h, col : col + cell_w], expected, atol=1e-6)
+
+
+def test_a_conditional_grid_draws_the_chosen_digit_everywhere():
+    model = Grey(classes=10)
+    plot_reconstructed(model, n=3, digit=7)
+    assert torch.equal(torch.cat(model.digits), torch.full((9,), 7))
 
 
 @pytest.mark.parametrize(
-    "call, message",
+    "kwargs, error, name",
     [
-        (lambda m: plot_samples(m), r"draws a chosen digit: give digit=0\.\.9, got None"),
-        (lambda m: plot_samples(m, digit=10), r"give digit=0\.\.9, got 10"),
-        (lambda m: plot_reconstructed(m), r"give digit=0\.\.9, got None"),
-        (lambda m: encode(m, torch.rand(3, 1, 28, 28)), "needs labels: a tensor of 3 digits"),
-        (lambda m: plot_samples(VariationalAutoencoder(2), digit=3), "digit is for a conditional model"),
-        (lambda m: encode(VariationalAutoencoder(2), torch.rand(3, 784), labels=torch.zeros(3)), "labels are for"),
-        (lambda m: plot_digits_by_style(VariationalAutoencoder(2)), "needs a conditional model"),
+        ({"model": VariationalAutoencoder(3, hidden=8)}, ValueError, "latent_dims=3"),
+        ({"model": Autoencoder(1, hidden=8)}, ValueError, "latent_dims=1"),
+        ({"r0": (3, -3)}, ValueError, "r0"),
+        ({"r0": (0, math.inf)}, ValueError, "r0"),
+        ({"r1": (math.nan, 1)}, ValueError, "r1"),
+        ({"r1": (1,)}, TypeError, "r1"),
+        ({"n": 0}, ValueError, "n"),
+        ({"n": 2.5}, TypeError, "n"),
     ],
 )
-def test_conditional_plot_errors(conditional, call, message):
-    with pytest.raises(ValueError, match=message):
-        call(conditional)
+def test_decoded_grid_arguments_are_named(vae, kwargs, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        plot_reconstructed(**({"model": vae} | kwargs))
+
+
+@pytest.mark.parametrize("n", [10_000, 10**9])
+def test_a_huge_grid_is_refused_before_anything_is_allocated(vae, n):
+    # 10**9 x 10**9 codes cannot be allocated: a ValueError, not a MemoryError, shows that n was checked first
+    with pytest.raises(ValueError, match=rf"\bn\b.*{arguments.MAX_GRID}"):
+        plot_reconstructed(vae, n=n)
+
+
+def test_encode_gives_each_image_s_mean_code_whatever_the_batch_size(vae, split):
+    with torch.no_grad():
+        vae.encoder(split.images)
+    expected = vae.encoder.mu.clone()
+    torch.testing.assert_close(encode(vae, split, batch_size=7), expected)  # 40 images: the last batch holds 5
+    torch.testing.assert_close(encode(vae, split.images), expected)
+    assert vae.training  # encode leaves the model in the mode it found it
+
+
+def test_encode_gives_a_conditional_model_the_labels_of_a_split(conditional, split):
+    with torch.no_grad():
+        conditional.encoder(split.images, split.labels)
+    expected = conditional.encoder.mu.clone()
+    torch.testing.assert_close(encode(conditional, split, batch_size=16), expected)
+    with pytest.raises(TypeError, match="needs the digit of each image"):
+        encode(conditional, split.images)
+
+
+def test_encode_names_a_bad_batch_size(vae, split):
+    with pytest.raises(ValueError, match=r"\bbatch_size\b"):
+        encode(vae, split, batch_size=0)
+
+
+def test_decode_passes_the_digits_to_a_conditional_model(conditional):
+    z, digits = torch.randn(3, 2), torch.tensor([7, 0, 7])
+    with torch.no_grad():
+        expected = conditional.decoder(z, digits)
+    torch.testing.assert_close(decode(conditional, z, digits), expected)
+
+
+def test_the_interpolation_runs_straight_from_one_code_to_the_other(vae, split):
+    x_1, x_2 = split.images[0], split.images[1].reshape(28, 28)  # (1, 28, 28) and (28, 28): both one image
+    z, decoded = interpolate_codes(vae, x_1, x_2, n=7)
+    with torch.no_grad():
+        vae.encoder(torch.stack([x_1, x_2.reshape(IMAGE_SHAPE)]))
+        ends = vae.encoder.mu
+        expected = ends[0] + torch.linspace(0, 1, 7).unsqueeze(1) * (ends[1] - ends[0])
+        torch.testing.assert_close(z, expected)
+        torch.testing.assert_close(decoded, vae.decoder(expected))
+
+
+def test_the_interpolation_strip_shows_the_path_left_to_right():
+    model = Grey(latent_dims=1)
+    array = shown(interpolate(model, torch.zeros(784), torch.ones(784) / 2, n=5))
+    corners = [where(array, v) for v in (0.0, 0.125, 0.25, 0.375, 0.5)]
+    assert len({row for row, _ in corners}) == 1 and [col for _, col in corners] == sorted(c for _, c in corners)
+
+
+@pytest.mark.parametrize(
+    "x_2, n, error, name",
+    [
+        (torch.rand(1, 28, 28), 1, ValueError, "n"),
+        (torch.rand(2, 1, 28, 28), 5, ValueError, "x_2"),
+        (torch.rand(27, 28), 5, ValueError, "x_2"),
+        ([0.5] * 784, 5, TypeError, "x_2"),
+    ],
+)
+def test_interpolation_arguments_are_named(vae, x_2, n, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        interpolate(vae, torch.rand(1, 28, 28), x_2, n=n)
+
+
+def test_the_gif_goes_there_and_back_in_large_frames_and_loops_forever(tmp_path):
+    n = 6
+    path = interpolate_gif(Grey(latent_dims=1), tmp_path / "path.gif", torch.zeros(1, 28, 28),
+                           torch.ones(1, 28, 28), n=n)
+    assert path == tmp_path / "path.gif"
+    with Image.open(path) as gif:
+        assert gif.info["loop"] == 0  # 0: forever
+        assert gif.info["duration"] == 1000 / 25
+        assert gif.size[0] == gif.size[1] >= 256  # large enough to see on a projector
+        brightness = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            brightness.append(np.asarray(gif.convert("L"), dtype=float).mean())
+    there = [255 * k / (n - 1) for k in range(n)]
+    np.testing.assert_allclose(brightness, there + there[-2:0:-1], atol=1)  # no doubled frame at either end
+
+
+def test_the_gif_plays_at_the_given_speed(tmp_path):
+    path = interpolate_gif(Grey(latent_dims=1), tmp_path / "slow.gif", torch.zeros(784), torch.ones(784), n=3, fps=10)
+    with Image.open(path) as gif:
+        assert gif.info["duration"] == 100
+
+
+@pytest.mark.parametrize(
+    "name, error, message",
+    [
+        ("path.png", ValueError, r"\bpath\b.*\.gif"),
+        ("path", ValueError, r"\bpath\b.*\.gif"),
+        ("folder.gif", ValueError, r"\bpath\b.*folder"),
+        ("missing/path.gif", FileNotFoundError, r"folder .*missing does not exist"),
+        ("", ValueError, r"\bpath\b"),  # the folder itself
+    ],
+)
+def test_gif_paths_are_checked_before_anything_is_written(tmp_path, name, error, message):
+    (tmp_path / "folder.gif").mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(error, match=message):
+        interpolate_gif(Grey(), tmp_path / name, torch.zeros(784), torch.ones(784), n=3)
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.fixture(scope="module")
+def histories():
+    """Two epochs of an Autoencoder and of a VAE on synthetic digits, each with test losses."""
+    data, test = blobs(64), blobs(32, seed=1)
+    set_seed(0)
+    return {kind: train(kind(2, hidden=16), data, epochs=2, test_data=test, progress=False)
+            for kind in (Autoencoder, VariationalAutoencoder)}
+
+
+def key_of(label: str) -> str:
+    """Which loss a line of plot_losses shows, from its legend label."""
+    return "kl" if "KL" in label else "recon"
+
+
+def test_loss_curves_of_a_vae_show_reconstruction_and_kl_train_and_test(histories):
+    history = histories[VariationalAutoencoder]
+    lines = {line.get_label(): line.get_ydata() for line in plot_losses(history).axes[0].lines}
+    assert len(lines) == 4
+    for key in ("recon", "kl"):
+        train_line, = [y for label, y in lines.items() if key_of(label) == key and "train" in label]
+        test_line, = [y for label, y in lines.items() if key_of(label) == key and "test" in label]
+        np.testing.assert_allclose(train_line, getattr(history, key))
+        np.testing.assert_allclose(test_line, [epoch[key] for epoch in history.test])
+
+
+def test_loss_curves_of_an_autoencoder_have_no_kl_line(histories):
+    history = histories[Autoencoder]
+    assert not any(history.kl)
+    ax = plot_losses(history).axes[0]
+    assert len(ax.lines) == 2 and not any("KL" in line.get_label() for line in ax.lines)
+    assert not any("KL" in text.get_text() for text in ax.get_legend().get_texts())
+
+
+def test_loss_curves_need_a_history():
+    for history in (History(), [50.0, 40.0]):
+        with pytest.raises(ValueError, match="history"):
+            plot_losses(history)
+
+
+def test_reconstructions_sit_below_their_originals():
+    values = [(k + 1) / 32 for k in range(6)]
+    array = shown(plot_reconstructions(Grey(), constant_images(values + [0.75]), n=6))  # the 7th is left out
+    for v in values:
+        (row, col), (row_below, col_below) = where(array, v), where(array, 1 - v)  # Grey reconstructs 1 - x
+        assert row_below > row and col_below == col
+    assert not (array == np.float32(0.75)).any()
+    assert [where(array, v)[1] for v in values] == sorted(where(array, v)[1] for v in values)
+
+
+def test_reconstructions_of_a_conditional_model_need_the_labels(conditional, split):
+    assert isinstance(plot_reconstructions(conditional, split, n=3), Figure)
+    with pytest.raises(TypeError, match="needs the digit of each image"):
+        plot_reconstructions(conditional, split.images, n=3)
+
+
+def test_samples_are_decoded_from_the_prior():
+    model = Grey(latent_dims=3)
+    set_seed(0)
+    plot_samples(model, n=arguments.MAX_IMAGES, nrow=64)
+    z = torch.cat(model.codes)
+    assert z.shape == (arguments.MAX_IMAGES, 3) and all(digits is None for digits in model.digits)
+    torch.testing.assert_close(z.mean(dim=0), torch.zeros(3), atol=5 / 64, rtol=0)  # 5 standard errors
+    torch.testing.assert_close(z.std(dim=0), torch.ones(3), atol=0.05, rtol=0)
+    assert torch.corrcoef(z.T).triu(diagonal=1).abs().max() < 0.07  # independent dimensions
+
+
+def test_samples_of_a_conditional_model_are_all_the_chosen_digit():
+    model = Grey(classes=10)
+    plot_samples(model, n=8, digit=3)
+    assert torch.equal(torch.cat(model.digits), torch.full((8,), 3))
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda vae, conditional: plot_samples(conditional, n=4), ValueError, r"\bdigit=0\.\.9"),
+        (lambda vae, conditional: plot_samples(conditional, n=4, digit=10), ValueError, r"\bdigit\b"),
+        (lambda vae, conditional: plot_samples(conditional, n=4, digit=2.0), TypeError, r"\bdigit\b"),
+        (lambda vae, conditional: plot_reconstructed(conditional, n=2), ValueError, r"\bdigit=0\.\.9"),
+        (lambda vae, conditional: plot_samples(vae, n=4, digit=3), ValueError, r"\bdigit\b.*conditional model"),
+        (lambda vae, conditional: plot_reconstructed(vae, n=2, digit=3), ValueError, r"\bdigit\b.*conditional"),
+        (lambda vae, conditional: plot_digits_by_style(vae), ValueError, "needs a conditional model"),
+        (lambda vae, conditional: plot_samples(vae, n=0), ValueError, r"\bn\b"),
+        (lambda vae, conditional: plot_samples(vae, n=4, nrow=0), ValueError, r"\bnrow\b"),
+        (lambda vae, conditional: plot_samples(vae.decoder, n=4), TypeError, "Pass the model itself"),
+    ],
+)
+def test_sampling_arguments_are_checked(vae, conditional, call, error, message):
+    with pytest.raises(error, match=message):
+        call(vae, conditional)
+
+
+def test_digits_by_style_keeps_z_along_columns_and_the_digit_along_rows():
+    model = Grey(classes=10)
+    plot_digits_by_style(model, n_styles=4)  # plot_images lays the 40 digits out 4 to a row, in reading order
+    z, digits = torch.cat(model.codes), torch.cat(model.digits)
+    assert torch.equal(digits, torch.arange(10).repeat_interleave(4))  # row r: the digit r
+    assert torch.equal(z, z[:4].repeat(10, 1)) and len(z[:4].unique(dim=0)) == 4  # column c: one z in every row

@@ -365,5 +365,5 @@ def test_init_biases_checks_the_data():
 
 @pytest.mark.parametrize("part", ["decoder", "encoder"])
 def test_init_biases_names_a_part_given_for_the_model(part):
-    with pytest.raises(TypeError, match=f"needs a whole model with an encoder and a decoder.*got {part.capitalize()}"):
+    with pytest.raises(TypeError, match=f"needs a whole model with an encoder and .*got \\w*{part.capitalize()}"):
         init_biases(getattr(VariationalAutoencoder(2), part), blobs(8))

@@ -4,8 +4,6 @@ Each message names the argument, what was given and what is expected, so that a
 student reads what to change instead of a traceback from deep inside PyTorch.
 """
 
-from __future__ import annotations
-
 import math
 import numbers
 from pathlib import Path
@@ -39,13 +37,15 @@ def real(name: str, value: object, low: float | None = None, positive: bool = Fa
         raise TypeError(f"{name} must be a number, got {value!r} of type {type(value).__name__}.")
     value = float(value)
     if not math.isfinite(value) or (positive and value <= 0) or (low is not None and value < low):
-        expected = "> 0" if positive else f">= {low:g}" if low is not None else "finite"
-        raise ValueError(f"{name} must be a finite number {expected}, got {value!r}.")
+        expected = " > 0" if positive else f" >= {low:g}" if low is not None else ""
+        raise ValueError(f"{name} must be a finite number{expected}, got {value!r}.")
     return value
 
 
 def choice(name: str, value: object, options) -> str:
     """``value`` if it is one of ``options``, else a ValueError listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(options)}, got {value!r} of type {type(value).__name__}.")
     if value not in options:
         raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}.")
     return value
@@ -69,16 +69,19 @@ def images(x: object, name: str = "x") -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of images, got {type(x).__name__}. Use torch.as_tensor(...).")
     if x.dim() < 2 or x.shape[1:].numel() != IMAGE_SIZE or len(x) == 0:
-        raise ValueError(
-            f"{name} must be a non-empty batch of 28x28 images, shape (B, 1, 28, 28), (B, 28, 28) or (B, 784); got "
-            f"shape {tuple(x.shape)}. For a single image, add a batch dimension: x.unsqueeze(0)."
-        )
-    if x.device.type == "meta":
-        raise ValueError(f"{name} is on the 'meta' device, which holds shapes but no values; use real images.")
+        raise ValueError(f"{name} must be a non-empty batch of 28x28 images, shape (B, 1, 28, 28), (B, 28, 28) or "
+                         f"(B, 784); got shape {tuple(x.shape)}. For one image, add a batch dimension: x.unsqueeze(0).")
     if x.dtype == torch.uint8:
-        return x.float() / 255
+        return valued(x, name).float() / 255
     if not x.is_floating_point():
         raise TypeError(f"{name} must hold floats in [0, 1] or uint8 pixels in 0..255, got dtype {x.dtype}.")
+    return valued(x, name).float()  # float64 from NumPy, say, would meet float32 weights
+
+
+def valued(x: Tensor, name: str) -> Tensor:
+    """``x``, unless it is on the 'meta' device, which holds shapes but no values."""
+    if x.device.type == "meta":
+        raise ValueError(f"{name} is on the 'meta' device, which holds shapes but no values; use real data.")
     return x
 
 
@@ -89,21 +92,17 @@ def pixels(data: object, name: str = "data") -> Tensor:
         raise ValueError(f"{name} holds NaN or infinite pixels; every pixel must be a number in [0, 1].")
     low, high = torch.aminmax(x)
     if low < 0 or high > 1:
-        raise ValueError(
-            f"{name} has pixel values from {low.item():g} to {high.item():g}; expected [0, 1]. Divide 0..255 pixels "
-            "by 255, and do not normalise by mean and std: the decoder's sigmoid can only output values in [0, 1]."
-        )
+        raise ValueError(f"{name} has pixel values from {low.item():g} to {high.item():g}; expected [0, 1]. Divide "
+                         "0..255 pixels by 255; do not normalise by mean and std: the decoder outputs [0, 1].")
     return x
 
 
 def labels(y: object, n: int, classes: int, name: str = "y") -> Tensor:
     """``n`` whole-number labels in ``0..classes-1``, shape ``(n,)``."""
     if not isinstance(y, Tensor):
-        raise TypeError(
-            f"This model needs the digit of each image: give {name} as a tensor of {n} labels (e.g. "
-            f"mnist.train.labels[:{n}]), or the data as a Split with its labels; got {name}={y!r}."
-        )
-    if y.shape != (n,):
+        raise TypeError(f"This model needs the digit of each image: give {name} as a tensor of {n} labels (e.g. "
+                        f"mnist.train.labels[:{n}]), or the data as a Split with its labels; got {name}={y!r}.")
+    if valued(y, name).shape != (n,):
         raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}.")
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"{name} must hold whole-number labels (e.g. torch.long), got dtype {y.dtype}.")
@@ -117,24 +116,24 @@ def codes(z: object, latent_dims: int, name: str = "z") -> Tensor:
     if not isinstance(z, Tensor):
         raise TypeError(f"{name} must be a tensor of codes, shape (B, {latent_dims}), got {type(z).__name__}.")
     if z.dim() != 2 or z.shape[1] != latent_dims or len(z) == 0:
-        raise ValueError(f"{name} must have shape (B, {latent_dims}) for latent_dims={latent_dims}, "
-                         f"got {tuple(z.shape)}.")
-    return z
+        raise ValueError(f"{name} must have shape (B, latent_dims) = (B, {latent_dims}), got {tuple(z.shape)}.")
+    if not z.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point codes, got dtype {z.dtype}; use torch.tensor([[0.0, 0.0]]).")
+    if not torch.isfinite(valued(z, name)).all():
+        raise ValueError(f"{name} holds NaN or infinite codes.")
+    return z.float()
 
 
 def model(value: object, what: str) -> torch.device:
     """Check that ``value`` is a whole model (with an encoder and a decoder); return the device of its weights."""
     if not isinstance(value, nn.Module) or not hasattr(value, "encoder") or not hasattr(value, "decoder"):
-        raise TypeError(
-            f"{what} needs a whole model with an encoder and a decoder, such as VariationalAutoencoder(2); got "
-            f"{type(value).__name__}. Pass the model itself, not model.encoder or model.decoder."
-        )
+        raise TypeError(f"{what} needs a whole model with an encoder and a decoder, such as VariationalAutoencoder(2); "
+                        f"got {type(value).__name__}. Pass the model itself, not model.encoder or model.decoder.")
     parameter = next(value.parameters(), None)
     if parameter is None:
         raise ValueError(f"{what} needs a model with weights; this {type(value).__name__} has none.")
     if parameter.device.type == "meta":
-        raise ValueError(f"{what}: the model is on the 'meta' device, which holds shapes but no values. "
-                         "Build it again without device='meta'.")
+        raise ValueError(f"{what}: the model is on the 'meta' device (no values); build it without device='meta'.")
     return parameter.device
 
 
@@ -142,8 +141,7 @@ def variational(value: object, what: str) -> torch.device:
     """Like ``model``, for a model whose encoder has a KL term (``linear3`` for log sigma)."""
     device = model(value, what)
     if not hasattr(value.encoder, "linear3"):
-        raise TypeError(f"{what} needs a variational model (a KL term), such as VariationalAutoencoder(2); got "
-                        f"{type(value).__name__}.")
+        raise TypeError(f"{what} needs a variational model like VariationalAutoencoder(2), got {type(value).__name__}.")
     return device
 
 

@@ -12,13 +12,12 @@ by everything that decides what training returns:
 - the library's own training code, PyTorch's version, the initial weights and the state
   of the random number generator.
 
-An entry also holds the generator's state after training, so that the cells after a
-cache hit draw the same random numbers as after real training, and a checksum of its
-weights. A damaged or unreadable entry is trained again with a warning; a cache that
+An entry is a checkpoint (``checkpoints.save_model``'s format: the class, sizes, weights
+and their checksum) that also holds the History and the generator's state after
+training, so that the cells after a cache hit draw the same random numbers as after
+real training. A damaged or unreadable entry is trained again with a warning; a cache that
 cannot be written warns and the trained model is kept.
 """
-
-from __future__ import annotations
 
 import copy
 import hashlib
@@ -33,8 +32,8 @@ import torch
 from torch import Tensor, nn
 
 from . import arguments, data, losses, models, training, variants
-from .checkpoints import atomic_save, checksum, finite
-from .data import Split
+from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
+from .data import Split, default_folder
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
@@ -49,12 +48,7 @@ class CacheWarning(UserWarning):
 
 def default_cache_dir() -> Path:
     """``$VAE_LAB_CACHE`` if set, else ``outputs/models/`` of this checkout, else ``~/.cache/vae_lab``."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "outputs" / "models"
-    return Path.home() / ".cache" / "vae_lab"
+    return default_folder(CACHE_ENV, "outputs/models", Path.home() / ".cache" / "vae_lab")
 
 
 def train(model: nn.Module, data: Split | Tensor, *args, cache: bool | str | Path = False, **kwargs):
@@ -92,66 +86,52 @@ def cache_key(model: nn.Module, data: Split | Tensor, args: tuple, kwargs: dict)
         if name not in NOT_IN_KEY:
             digest.update(f"|{name}=".encode())
             add(digest, value)
-    digest.update(torch.__version__.encode())
     for module in TRAINING_CODE:  # the code, and its constants as they are now (a notebook may have changed one)
-        digest.update(inspect.getsource(module).encode())
         constants = [(k, v) for k, v in vars(module).items() if k.isupper() and isinstance(v, (int, float, str, tuple))]
-        digest.update(repr(constants).encode())
-    digest.update(fingerprint(model, data))
-    for state in rng_states(model):
-        add(digest, state)
+        add(digest, inspect.getsource(module) + repr(constants))
+    for part in (torch.__version__, *fingerprint(model, data), *rng_states(model)):
+        add(digest, part)
     return digest.hexdigest()
 
 
 def add(digest, value: object) -> None:
     """Feed ``value`` to ``digest``: tensors by content, models by classes, source and weights, numbers as floats."""
     if isinstance(value, Tensor):
-        digest.update(f"{value.dtype}{tuple(value.shape)}".encode())
-        digest.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        value = checksum({"tensor": value})  # its dtype, shape and bytes
     elif isinstance(value, Split):
-        add(digest, value.images)
-        add(digest, value.labels)
-    elif isinstance(value, nn.Module):
-        digest.update(repr(value).encode())  # every layer's class and size
-        for module in value.modules():
-            digest.update(source(type(module)).encode())
-        for tensor in value.state_dict().values():
-            add(digest, tensor)
+        value = checksum({"images": value.images, "labels": value.labels})
+    elif isinstance(value, nn.Module):  # every layer's class and size, the source of its classes, its weights
+        value = repr(value) + "".join(source(type(module)) for module in value.modules()) + checksum(value.state_dict())
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        digest.update(repr(float(value)).encode())  # beta=1 and beta=1.0 train the same model
-    else:
-        digest.update(repr(value).encode())
+        value = float(value)  # beta=1 and beta=1.0 train the same model
+    digest.update(repr(value).encode())
 
 
 def source(cls: type) -> str:
     """The source of the methods of ``cls`` and its parents outside PyTorch (or their bytecode, if no source)."""
-    parts = []
-    for klass in cls.__mro__:
-        if klass.__module__.split(".")[0] in ("torch", "builtins"):
-            continue
-        for name, member in vars(klass).items():
-            if inspect.isfunction(member):
-                try:
-                    parts.append(inspect.getsource(member))
-                except (OSError, TypeError):
-                    parts.append(f"{klass.__qualname__}.{name}:{member.__code__.co_code.hex()}")
-    return "\n".join(parts)
+    own = [klass for klass in cls.__mro__ if klass.__module__.split(".")[0] not in ("torch", "builtins")]
+    return "\n".join(code_of(member) for klass in own for member in vars(klass).values() if inspect.isfunction(member))
 
 
-def fingerprint(model: nn.Module, data: Split | Tensor) -> bytes:
+def code_of(function) -> str:
+    """The source of ``function``, or its name and bytecode where Python cannot find the source."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return f"{function.__qualname__}:{function.__code__.co_code.hex()}"
+
+
+def fingerprint(model: nn.Module, data: Split | Tensor) -> list[Tensor]:
     """The loss and gradients of ``model`` on the first few training images, on a forked, fixed random state."""
     device = arguments.model(model, "train")
-    images, labels = training.on_device(data, device)
-    x, y = images[:PROBE_IMAGES], None if labels is None else labels[:PROBE_IMAGES]
+    x, y = next(training.labelled_batches(*training.on_device(data, device), PROBE_IMAGES))
     was_training = model.training
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
         loss = training.loss_terms(model.train(), x, y, 1.0, "gaussian")[0]
-        parameters = [p for p in model.parameters() if p.requires_grad]
-        gradients = torch.autograd.grad(loss, parameters, allow_unused=True)
+        gradients = torch.autograd.grad(loss, [p for p in model.parameters() if p.requires_grad], allow_unused=True)
     model.train(was_training)
-    parts = [loss.detach()] + [g for g in gradients if g is not None]
-    return b"".join(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() for t in parts)
+    return [loss.detach()] + [g for g in gradients if g is not None]
 
 
 def rng_states(model: nn.Module) -> list[Tensor]:
@@ -174,9 +154,7 @@ def load_entry(path: Path, model: nn.Module):
     """
     before, states = copy.deepcopy(model.state_dict()), rng_states(model)
     try:
-        entry = torch.load(path, map_location="cpu", weights_only=True)
-        if checksum(entry["state_dict"]) != entry["checksum"]:
-            raise ValueError("its weights do not match their checksum")
+        entry = read_checkpoint(path)  # its checksum verified
         history = training.History(**entry["history"], from_cache=True)
         if len(entry["rng"]) != len(states):
             raise ValueError("it was saved on another kind of device")
@@ -194,15 +172,13 @@ def load_entry(path: Path, model: nn.Module):
 
 def store_entry(path: Path, model: nn.Module, history) -> None:
     """Write a cache entry; if that is impossible, warn (the trained model stays in memory)."""
-    state_dict = model.state_dict()
-    if not finite(state_dict):
+    if not finite(model.state_dict()):
         warnings.warn("The trained model has NaN or infinite weights: not cached.", CacheWarning, stacklevel=3)
         return
     fields = {k: v for k, v in asdict(history).items() if k != "from_cache"}
-    entry = {"state_dict": state_dict, "history": fields, "rng": rng_states(model), "checksum": checksum(state_dict)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_save(entry, path)
+        atomic_save({**contents(model), "history": fields, "rng": rng_states(model)}, path)
     except OSError as error:
         warnings.warn(f"Could not write the cache entry {path} ({error}); the trained model is kept in memory only.",
                       CacheWarning, stacklevel=3)

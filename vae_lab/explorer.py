@@ -7,8 +7,6 @@ the panel carries a PNG of its current figure for viewers that cannot run
 widgets (a static web view of the notebook, nbconvert's HTML).
 """
 
-from __future__ import annotations
-
 import base64
 import io
 
@@ -17,7 +15,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from . import arguments
-from .data import Split
+from .data import IMAGE_SHAPE, Split
 from .plots import TITLE_SIZE, decode, plot_latent
 
 
@@ -32,18 +30,24 @@ def two_dimensional(model: nn.Module, what: str) -> None:
 def explorer_figure(model: nn.Module, data: Split, z=(0.0, 0.0), max_points: int = 2000) -> Figure:
     """The scatter of ``data``'s codes with ``z`` marked, beside the digit decoded from ``z``."""
     two_dimensional(model, "explorer_figure")
+    if not isinstance(z, (tuple, list)) or len(z) != 2:
+        raise TypeError(f"z must be a pair (z_1, z_2) such as (0.0, 0.0), got {z!r}.")
+    z = (arguments.real("z[0]", z[0]), arguments.real("z[1]", z[1]))
     fig = Figure(figsize=(12, 5.5), layout="constrained")
     ax_scatter, ax_digit = fig.subplots(1, 2, width_ratios=[1.5, 1])
     plot_latent(model, data, max_points=max_points, ax=ax_scatter)
     ax_scatter.plot([z[0]], [z[1]], marker="*", color="k", markersize=22, markeredgecolor="w")
-    ax_digit.imshow(decode(model, torch.tensor([z], dtype=torch.float32))[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+    ax_digit.imshow(torch.zeros(IMAGE_SHAPE[1:]).numpy(), cmap="gray", vmin=0, vmax=1)
     ax_digit.axis("off")
-    _title(ax_digit, z)
+    move(fig, model, z)
     return fig
 
 
-def _title(ax, z) -> None:
-    ax.set_title(f"decoded from z = ({z[0]:.2f}, {z[1]:.2f})", fontsize=TITLE_SIZE)
+def move(fig: Figure, model: nn.Module, z) -> None:
+    """Mark ``z`` on ``explorer_figure``'s scatter and show the digit decoded from it, with its title."""
+    fig.axes[0].lines[-1].set_data([z[0]], [z[1]])
+    fig.axes[1].images[0].set_data(decode(model, torch.tensor([z], dtype=torch.float32))[0, 0].numpy())
+    fig.axes[1].set_title(f"decoded from z = ({z[0]:.2f}, {z[1]:.2f})", fontsize=TITLE_SIZE)
 
 
 def _png(fig: Figure) -> bytes:
@@ -69,16 +73,12 @@ def latent_explorer(model: nn.Module, data: Split, r0=(-3, 3), r1=(-3, 3), max_p
         return fig
     if getattr(get_ipython(), "kernel", None) is None:  # plain Python or a terminal IPython: no widgets
         return fig
-    marker, image = fig.axes[0].lines[-1], fig.axes[1].images[0]
     sliders = [widgets.FloatSlider(0.0, min=lo, max=hi, step=0.05, description=name, continuous_update=True)
                for name, lo, hi in (("z₁", x0, x1), ("z₂", y0, y1))]
     output = widgets.Output()
 
     def redraw(_change=None) -> None:
-        z = (sliders[0].value, sliders[1].value)
-        marker.set_data([z[0]], [z[1]])
-        image.set_data(decode(model, torch.tensor([z], dtype=torch.float32))[0, 0].numpy())
-        _title(fig.axes[1], z)
+        move(fig, model, (sliders[0].value, sliders[1].value))
         with output:
             output.clear_output(wait=True)
             display(Image(_png(fig)))

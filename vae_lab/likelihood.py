@@ -9,8 +9,6 @@ w_i = p(x | z_i) p(z_i) / q(z_i | x). Then (Burda, Grosse & Salakhutdinov 2016)
 The gap between the two is how much the encoder's q(z | x) misses the true posterior.
 """
 
-from __future__ import annotations
-
 import math
 
 import torch
@@ -35,9 +33,8 @@ def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
     Returns:
         shape ``(k, B)``, in nats.
     """
-    encoder = model.encoder
-    encoder(x)  # fills encoder.mu and encoder.sigma
-    q = Normal(encoder.mu, encoder.sigma)
+    model.encoder(x)  # fills encoder.mu and encoder.sigma
+    q = Normal(model.encoder.mu, model.encoder.sigma)
     z = q.sample((k,))  # (k, B, latent_dims)
     x_hat = model.decoder(z.flatten(end_dim=1))  # (k * B, 1, 28, 28)
     x_repeated = x.reshape(1, -1, *IMAGE_SHAPE).expand(k, -1, -1, -1, -1).flatten(end_dim=1)
@@ -47,9 +44,8 @@ def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
 
 
 @torch.no_grad()
-def iwae_estimate(
-    model: nn.Module, data, k: int = 50, likelihood: str = "gaussian", batch_size: int = 256
-) -> dict[str, float]:
+def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussian",
+                  batch_size: int = 256) -> dict[str, float]:
     """Mean importance-weighted estimate of log p(x) and the mean ELBO over ``data``, per image.
 
     Args:
@@ -73,5 +69,4 @@ def iwae_estimate(
             log_w = log_weights(model, x, k, likelihood)
             log_px += (torch.logsumexp(log_w, dim=0) - math.log(k)).sum().item()
             elbo += log_w.mean(dim=0).sum().item()
-    n = len(images)
-    return {"log_px": log_px / n, "elbo": elbo / n, "gap": (log_px - elbo) / n}
+    return {"log_px": log_px / len(images), "elbo": elbo / len(images), "gap": (log_px - elbo) / len(images)}

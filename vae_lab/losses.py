@@ -4,8 +4,6 @@ Each formula lives here once; the models call these functions and the tests pin
 them against ``torch.distributions`` and Monte-Carlo estimates.
 """
 
-from __future__ import annotations
-
 import math
 
 import torch

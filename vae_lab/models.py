@@ -7,8 +7,6 @@ the deterministic code, ``model.decode(z, y=None)`` the images. ``y``, the digit
 used by conditional models only; these ignore it.
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import arguments
-from .data import IMAGE_SHAPE, Split
-from .training import EVAL_BATCH_SIZE, History, evaluation_mode
+from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
+from .training import EVAL_BATCH_SIZE, History, evaluation_mode, labelled_batches
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,34 +28,36 @@ LABEL_SIZE = 13
 # One colour per digit; small solid dots without antialiasing keep a 5,000-point PNG
 # near 60 kB instead of 200 kB, so the committed notebooks stay small.
 SCATTER_STYLE = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5, "s": 6, "linewidths": 0, "antialiased": False}
+GIF_BYTES = 200 * 10**6  # the most an interpolation GIF's frames may take in memory
 OUTLINE = {"linewidth": 3, "foreground": "white"}  # around digit names, to keep them legible over the dots
 
 
-@torch.no_grad()
 def encode(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
     """The deterministic code of each image (a VAE's mean mu), shape ``(N, latent_dims)``, on the CPU.
 
     ``data``: a ``Split`` (a conditional model is given its labels) or images ``(N, 1, 28, 28)``.
     """
-    device = arguments.model(model, "encode")
-    batch_size = arguments.whole("batch_size", batch_size)
+    device, batch_size = arguments.model(model, "encode"), arguments.whole("batch_size", batch_size)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")
-    y = data.labels if isinstance(data, Split) else None
     with evaluation_mode(model):
-        return torch.cat([model.encode(x[i : i + batch_size].to(device),
-                                       None if y is None else y[i : i + batch_size].to(device)).cpu()
-                          for i in range(0, len(x), batch_size)])
+        return batchwise(model.encode, x, data.labels if isinstance(data, Split) else None, device, batch_size)
 
 
-@torch.no_grad()
 def decode(model: nn.Module, z: Tensor, y: Tensor | None = None) -> Tensor:
     """Codes ``(N, latent_dims)`` (digits ``(N,)`` too, for a conditional model) -> images ``(N, 1, 28, 28)``."""
     device = arguments.model(model, "decode")
-    z = arguments.codes(z, model.latent_dims)
     with evaluation_mode(model):
-        return torch.cat([model.decode(z[i : i + EVAL_BATCH_SIZE].to(device),
-                                       None if y is None else y[i : i + EVAL_BATCH_SIZE].to(device)).cpu()
-                          for i in range(0, len(z), EVAL_BATCH_SIZE)])
+        return batchwise(model.decode, arguments.codes(z, model.latent_dims), y, device, EVAL_BATCH_SIZE)
+
+
+@torch.no_grad()
+def batchwise(method, inputs: Tensor, labels: Tensor | None, device: torch.device, batch_size: int) -> Tensor:
+    """``method(x, y)`` (a model, or its ``encode`` or ``decode``) batch by batch on ``device``, without gradients.
+
+    Returns the results joined on the CPU.
+    """
+    return torch.cat([method(x.to(device), None if y is None else y.to(device)).cpu()
+                      for x, y in labelled_batches(inputs, labels, batch_size)])
 
 
 def grid(images: Tensor, nrow: int, padding: int = 2) -> Tensor:
@@ -68,35 +70,31 @@ def grid(images: Tensor, nrow: int, padding: int = 2) -> Tensor:
     return F.pad(canvas, (0, padding, 0, padding), value=1.0)
 
 
-def figure(ax, figsize):
-    """``ax``'s figure and ``ax``, or a new Figure made without pyplot (Jupyter shows it once; pyplot keeps no copy)."""
+def figure(ax, figsize, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None):
+    """``ax``'s figure and ``ax``, or a new Figure made without pyplot (Jupyter shows it once; pyplot keeps no copy).
+
+    The title and the axis labels, where given, are set at the projector sizes.
+    """
     from matplotlib.figure import Figure
 
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def label(ax, xlabel: str, ylabel: str, title: str) -> None:
-    """Axis labels and title at the projector sizes."""
-    ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
-    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
-    ax.set_title(title, fontsize=TITLE_SIZE)
-    ax.tick_params(labelsize=LABEL_SIZE - 1)
+    ax = Figure(figsize=figsize, layout="constrained").add_subplot() if ax is None else ax
+    if title:
+        ax.set_title(title, fontsize=TITLE_SIZE)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
+        ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+        ax.tick_params(labelsize=LABEL_SIZE - 1)
+    return ax.figure, ax
 
 
 def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None) -> Figure:
     """A batch of images ``(N, 1, 28, 28)`` as a grid with ``nrow`` images per row."""
-    images = arguments.images(images, "images").detach().cpu()
-    nrow = arguments.whole("nrow", nrow)
+    images, nrow = arguments.images(images, "images").detach().cpu(), arguments.whole("nrow", nrow)
     if len(images) > arguments.MAX_IMAGES:
         raise ValueError(f"images holds {len(images):,} images; a figure shows at most {arguments.MAX_IMAGES:,}.")
-    fig, ax = figure(ax, (min(16, 1.0 * min(nrow, len(images))), 1.0 * -(-len(images) // nrow) + 0.5))
+    fig, ax = figure(ax, (min(16, 1.0 * min(nrow, len(images))), 1.0 * -(-len(images) // nrow) + 0.5), title)
     ax.imshow(grid(images, nrow).numpy(), cmap="gray", vmin=0, vmax=1)
     ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=TITLE_SIZE)
     return fig
 
 
@@ -113,11 +111,12 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
         ax: an existing Axes to draw into.
     """
     if not isinstance(data, Split):
-        raise TypeError(f"data must be a vae_lab Split with images and labels (e.g. mnist.test), "
-                        f"got {type(data).__name__}.")
+        raise TypeError(f"data must be a vae_lab Split with labels, such as mnist.test; got {type(data).__name__}.")
     n = min(len(data), arguments.whole("max_points", max_points))
     z, digits = encode(model, Split(data.images[:n], data.labels[:n])).numpy(), data.labels[:n].numpy()
-    fig, ax = figure(ax, (7, 6))
+    extra = f" (first 2 of {z.shape[1]} dims)" if model.latent_dims > 2 else ""
+    fig, ax = figure(ax, (7, 6), f"{type(model).__name__}: codes of {n:,} images{extra}",
+                     "z" if model.latent_dims == 1 else "$z_1$", "digit" if model.latent_dims == 1 else "$z_2$")
     if z.shape[1] == 1:  # spread each digit's row a little so that the points do not hide each other
         z = np.concatenate([z, digits[:, None] + np.random.default_rng(0).uniform(-0.3, 0.3, size=(n, 1))], axis=1)
         ax.set_yticks(range(10))
@@ -125,12 +124,8 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
     from matplotlib.patheffects import withStroke
 
     for digit in np.unique(digits):  # the name of each digit at the median of its codes
-        centre = np.median(z[digits == digit, :2], axis=0)
-        ax.text(*centre, str(digit), fontsize=16, weight="bold", ha="center", va="center",
-                path_effects=[withStroke(**OUTLINE)])
-    extra = f" (first 2 of {z.shape[1]} dims)" if model.latent_dims > 2 else ""
-    label(ax, "z" if model.latent_dims == 1 else "$z_1$", "digit" if model.latent_dims == 1 else "$z_2$",
-          f"{type(model).__name__}: codes of {n:,} images{extra}")
+        ax.text(*np.median(z[digits == digit, :2], axis=0), str(digit), fontsize=16, weight="bold", ha="center",
+                va="center", path_effects=[withStroke(**OUTLINE)])
     fig.colorbar(points, ax=ax, ticks=range(10)).set_label("digit", fontsize=LABEL_SIZE)
     return fig
 
@@ -138,14 +133,11 @@ def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) 
 def digits_for(model: nn.Module, digit: object, n: int) -> Tensor | None:
     """``n`` copies of ``digit`` for a conditional model, None for any other (which must not be given one)."""
     classes = getattr(model, "classes", None)
-    if classes is None:
-        if digit is not None:
-            raise ValueError(f"digit is for a conditional model; this {type(model).__name__} draws whatever z "
-                             "decodes to.")
-        return None
-    if digit is None:
+    if classes is None and digit is not None:
+        raise ValueError(f"digit is for a conditional model; {type(model).__name__} draws whatever z decodes to.")
+    if classes is not None and digit is None:
         raise ValueError(f"{type(model).__name__} draws a chosen digit: give digit=0..{classes - 1}.")
-    return torch.full((n,), arguments.whole("digit", digit, low=0, high=classes - 1))
+    return None if classes is None else torch.full((n,), arguments.whole("digit", digit, low=0, high=classes - 1))
 
 
 def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax=None, digit: int | None = None):
@@ -155,25 +147,25 @@ def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax
     latent units, z_1 to the right and z_2 upwards, as in ``plot_latent``. A
     conditional model draws the given ``digit`` in every cell.
     """
-    if getattr(model, "latent_dims", None) != 2:
-        raise ValueError(f"plot_reconstructed draws a 2-D latent space, but this model has latent_dims="
-                         f"{getattr(model, 'latent_dims', None)}. Use plot_samples, or a model with latent_dims=2.")
+    arguments.model(model, "plot_reconstructed")
+    if (dims := getattr(model, "latent_dims", None)) != 2:
+        raise ValueError(f"plot_reconstructed draws a 2-D latent space, but this model has latent_dims={dims}. "
+                         "Use plot_samples, or a model with latent_dims=2.")
     (x0, x1), (y0, y1) = arguments.interval("r0", r0), arguments.interval("r1", r1)
     n = arguments.whole("n", n, high=arguments.MAX_GRID)
     xs = x0 + (torch.arange(n) + 0.5) * (x1 - x0) / n
     ys = y1 - (torch.arange(n) + 0.5) * (y1 - y0) / n  # top row first: z_2 grows upwards
     z = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], dim=-1).reshape(-1, 2)
     images = decode(model, z, digits_for(model, digit, n * n))
-    fig, ax = figure(ax, (7, 7))
-    ax.imshow(grid(images, n, padding=0).numpy(), cmap="gray", extent=(x0, x1, y0, y1), vmin=0, vmax=1)
     of = "" if digit is None else f" as the digit {digit}"
-    label(ax, "$z_1$", "$z_2$", f"Decoded {n}x{n} grid of the latent space{of}")
+    fig, ax = figure(ax, (7, 7), f"Decoded {n}x{n} grid of the latent space{of}", "$z_1$", "$z_2$")
+    ax.imshow(grid(images, n, padding=0).numpy(), cmap="gray", extent=(x0, x1, y0, y1), vmin=0, vmax=1)
     return fig
 
 
 def single_image(name: str, x: object) -> Tensor:
     """One image, ``(1, 28, 28)``, ``(28, 28)`` or ``(784,)``, as a batch of one ``(1, 1, 28, 28)``."""
-    if isinstance(x, Tensor) and x.dim() in (1, 2, 3) and x.numel() == IMAGE_SHAPE[1] * IMAGE_SHAPE[2]:
+    if isinstance(x, Tensor) and x.dim() in (1, 2, 3) and x.numel() == IMAGE_SIZE:
         x = x.reshape(1, *IMAGE_SHAPE)
     x = arguments.images(x, name)
     if len(x) != 1:
@@ -194,8 +186,7 @@ def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -
     x = torch.cat([single_image("x_1", x_1), single_image("x_2", x_2)])
     n = arguments.whole("n", n, low=2, high=arguments.MAX_IMAGES)
     z_1, z_2 = encode(model, x)
-    t = torch.linspace(0, 1, n).unsqueeze(1)
-    z = z_1 + t * (z_2 - z_1)
+    z = z_1 + torch.linspace(0, 1, n).unsqueeze(1) * (z_2 - z_1)  # (n, latent_dims)
     return z, decode(model, z)
 
 
@@ -219,6 +210,9 @@ def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 5
 
     path = arguments.file_path("path", path, ".gif")
     scale, fps = arguments.whole("scale", scale, high=32), arguments.whole("fps", fps, high=100)
+    if 2 * arguments.whole("n", n, low=2) * (IMAGE_SHAPE[1] * scale) ** 2 > GIF_BYTES:
+        raise ValueError(f"n={n} frames of {IMAGE_SHAPE[1] * scale} px squared (scale={scale}) would take over "
+                         f"{GIF_BYTES // 10**6} MB; lower n or scale.")
     _, images = interpolate_codes(model, x_1, x_2, n)
     frames = (images[:, 0] * 255).round().to(torch.uint8)
     frames = frames.repeat_interleave(scale, dim=1).repeat_interleave(scale, dim=2)
@@ -235,7 +229,7 @@ def plot_losses(history: History, ax=None) -> Figure:
     if not isinstance(history, History) or len(history) == 0:
         raise ValueError("history must be the non-empty History that train() returned.")
     epochs = range(1, len(history) + 1)
-    fig, ax = figure(ax, (8, 4.5))
+    fig, ax = figure(ax, (8, 4.5), "Training losses", "epoch", "loss per image (log scale)")
     for key, name in (("recon", "reconstruction (sum of squared errors)"), ("kl", "KL divergence")):
         if key == "kl" and not any(history.kl):
             continue  # an autoencoder has no KL term
@@ -244,7 +238,6 @@ def plot_losses(history: History, ax=None) -> Figure:
             ax.plot(epochs[: len(history.test)], [t[key] for t in history.test], "s--", color=line.get_color(),
                     label=f"{name}, test")
     ax.set_yscale("log")  # the two terms differ tenfold: a log scale shows both
-    label(ax, "epoch", "loss per image (log scale)", "Training losses")
     ax.legend(fontsize=LABEL_SIZE - 2)
     return fig
 
@@ -255,14 +248,15 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")[:n].reshape(-1, *IMAGE_SHAPE)
     y = data.labels[: len(x)] if isinstance(data, Split) else None
     device = arguments.model(model, "plot_reconstructions")
-    with torch.no_grad(), evaluation_mode(model):
-        x_hat = model(x.to(device), None if y is None else y.to(device)).cpu()
+    with evaluation_mode(model):
+        x_hat = batchwise(model, x, y, device, EVAL_BATCH_SIZE)
     title = f"{type(model).__name__}: originals (top) and reconstructions (bottom)"
     return plot_images(torch.cat([x.cpu(), x_hat]), nrow=len(x), title=title, ax=ax)
 
 
 def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None, ax=None) -> Figure:
     """``n`` images decoded from codes drawn from the prior N(0, I); a conditional model draws ``digit``."""
+    arguments.model(model, "plot_samples")
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES)
     y = digits_for(model, digit, n)
     z = torch.randn(n, model.latent_dims)

@@ -1,8 +1,11 @@
-"""Student copies of the notebooks: the solution cells removed, the outputs cleared.
+"""Student copies of the notebooks: solutions taken out, outputs cleared.
 
-A cell tagged ``solution`` (a worked answer, or the answers to the exercises) is
-dropped. The exercise cells before it stay, and what comes after keeps working
-because it uses the library's reference implementation, not the solution.
+The notebooks in ``notebooks/`` are complete, so that "Run All" never stops. In a
+student copy, a cell tagged ``solution`` (the answers to the exercises) is dropped,
+and in a cell tagged ``exercise`` the lines between ``# BEGIN SOLUTION`` and
+``# END SOLUTION`` become ``raise NotImplementedError(...)``: defining the function
+still works, its self-check prints ✗ with a hint, and the cells after it run on,
+because they use the library, not the student's function.
 
     python -m vae_lab.student_copies                 # notebooks/*.ipynb -> student/
     python -m vae_lab.student_copies SOURCE DEST
@@ -14,6 +17,22 @@ import argparse
 from pathlib import Path
 
 SOLUTION_TAG = "solution"
+EXERCISE_TAG = "exercise"
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+
+
+def stub(source: str) -> str:
+    """``source`` with each ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` block replaced by a ``raise`` line."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN:
+            inside = True
+            lines.append(line[: len(line) - len(line.lstrip())] + 'raise NotImplementedError("your code here")')
+        elif line.strip() == END:
+            inside = False
+        elif not inside:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def student_copy(notebook):
@@ -25,6 +44,9 @@ def student_copy(notebook):
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        if EXERCISE_TAG in cell.get("metadata", {}).get("tags", []):
+            cell.source = stub(cell.source)
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)  # the student's cell is shown
     return notebook
 
 

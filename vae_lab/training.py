@@ -5,14 +5,13 @@ holding the data as one tensor on the device and slicing large shuffled batches
 from it; ``benchmarks/README.md`` has the measurements behind every default here.
 """
 
-from __future__ import annotations
-
 import math
 import random
 import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import torch
@@ -47,11 +46,7 @@ def set_seed(seed: int) -> None:
 
 def get_device() -> torch.device:
     """The fastest device present: CUDA, then Apple's MPS, then the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return torch.device("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
 
 
 def epochs_for(data: Split | Tensor, full_epochs: int = EPOCHS) -> int:
@@ -94,9 +89,8 @@ class History:
                 f"{len(self)} ({self.seconds[-1]:.0f} s of training; {where})")
 
 
-def loss_terms(
-    model: nn.Module, x: Tensor, y: Tensor | None, beta: float, likelihood: str
-) -> tuple[Tensor, Tensor, Tensor]:
+def loss_terms(model: nn.Module, x: Tensor, y: Tensor | None, beta: float,
+               likelihood: str) -> tuple[Tensor, Tensor, Tensor]:
     """The loss of a batch: ``(total, reconstruction, kl)``, each summed over pixels and over the batch.
 
     total = reconstruction + beta * KL, the lecture's ``((x - x_hat)**2).sum() + autoencoder.encoder.kl``
@@ -146,18 +140,14 @@ def on_device(data: Split | Tensor, device: torch.device, name: str = "data") ->
     return arguments.pixels(data, name).to(device), None if labels is None else labels.to(device)
 
 
-def train(
-    model: nn.Module,
-    data: Split | Tensor,
-    epochs: int | None = None,
-    batch_size: int = BATCH_SIZE,
-    lr: float = LEARNING_RATE,
-    test_data: Split | Tensor | None = None,
-    progress: bool = True,
-    beta: float = 1.0,
-    likelihood: str = "gaussian",
-    schedule: str = "cosine",
-) -> History:
+def labelled_batches(images: Tensor, labels: Tensor | None, batch_size: int):
+    """Consecutive batches ``(x, y)`` of ``images`` and their ``labels``; y is None when ``labels`` is."""
+    return zip(batches(images, batch_size), repeat(None) if labels is None else batches(labels, batch_size))
+
+
+def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, batch_size: int = BATCH_SIZE,
+          lr: float = LEARNING_RATE, test_data: Split | Tensor | None = None, progress: bool = True,
+          beta: float = 1.0, likelihood: str = "gaussian", schedule: str = "cosine") -> History:
     """Train a model with Adam on the lecture's loss, reconstruction + beta * KL; return its History.
 
     Each epoch takes the images in a new random order, in batches sliced from one tensor on
@@ -195,7 +185,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, steps, schedule))
     history, seconds = History(), 0.0
     bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress, mininterval=PROGRESS_SECONDS)
-    was_training = model.train().training
+    model.train()
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -212,7 +202,6 @@ def train(
                       "weights.", stacklevel=2)
     finally:
         bar.close()
-        model.train(was_training)
     return history
 
 
@@ -241,10 +230,8 @@ def train_epoch(model, images, labels, batch_size, optimizer, scheduler, beta, l
 
 
 @torch.no_grad()
-def evaluate(
-    model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE, beta: float = 1.0,
-    likelihood: str = "gaussian",
-) -> dict[str, float]:
+def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE, beta: float = 1.0,
+             likelihood: str = "gaussian") -> dict[str, float]:
     """Reconstruction, KL and total (reconstruction + beta KL) per image on ``data``, without gradients.
 
     A VAE samples each image's z as in training, so the numbers estimate the negative
@@ -259,10 +246,8 @@ def evaluate(
     images, labels = on_device(data, device)
     sums = [0.0, 0.0, 0.0]
     with evaluation_mode(model):
-        for start in range(0, len(images), batch_size):
-            y = None if labels is None else labels[start : start + batch_size]
-            terms = loss_terms(model, images[start : start + batch_size], y, beta, likelihood)
-            sums = [s + v for s, v in zip(sums, torch.stack(terms).tolist())]
+        for x, y in labelled_batches(images, labels, batch_size):
+            sums = [s + v for s, v in zip(sums, torch.stack(loss_terms(model, x, y, beta, likelihood)).tolist())]
     return {"recon": sums[1] / len(images), "kl": sums[2] / len(images), "total": sums[0] / len(images)}
 
 
@@ -311,9 +296,8 @@ def kl_per_dimension(model: nn.Module, data: Split | Tensor, batch_size: int = E
     images, labels = on_device(data, device)
     total = torch.zeros(model.latent_dims, dtype=torch.float64)
     with evaluation_mode(model):
-        for start in range(0, len(images), batch_size):
-            y = None if labels is None else labels[start : start + batch_size]
-            model.encode(images[start : start + batch_size], y)
+        for x, y in labelled_batches(images, labels, batch_size):
+            model.encode(x, y)
             mu, log_sigma = model.encoder.mu, model.encoder.log_sigma
             # kl_divergence sums over its columns: one column at a time gives each dimension's share
             total += torch.stack([kl_divergence(mu[:, [j]], log_sigma[:, [j]]).sum() for j in range(mu.shape[1])]).cpu()

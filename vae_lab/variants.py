@@ -6,8 +6,6 @@ job (``linear2`` -> mu, ``linear3`` -> log sigma), so ``train``, ``evaluate`` an
 plots never ask which kind of model they have.
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -36,6 +34,31 @@ def gaussian_code(module: nn.Module, h: Tensor) -> Tensor:
     module.sigma = torch.exp(module.log_sigma)
     module.kl = kl_divergence(module.mu, module.log_sigma).sum()
     return reparameterize(module.mu, module.sigma)
+
+
+class VariantAutoencoder(nn.Module):
+    """What the variants share: an encoder that keeps ``mu`` and a decoder, both given the digits ``y``.
+
+    A conditional model's parts use ``y``; a convolutional model's ignore it.
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.latent_dims, self.hidden = encoder.latent_dims, encoder.hidden
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """Images ``(B, 1, 28, 28)`` (and their digits ``y`` ``(B,)``) -> reconstructions through a sampled z."""
+        return self.decoder(self.encoder(x, y), y)
+
+    def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """The mean code mu of each image (given its digit, if conditional), ``(B, latent_dims)``."""
+        self.encoder(x, y)
+        return self.encoder.mu
+
+    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Codes ``(B, latent_dims)`` (drawn as the digits ``y`` ``(B,)``) -> images ``(B, 1, 28, 28)``."""
+        return self.decoder(z, y)
 
 
 class ConditionalVariationalEncoder(nn.Module):
@@ -78,28 +101,13 @@ class ConditionalDecoder(nn.Module):
         return torch.sigmoid(self.linear2(z)).reshape((-1, *IMAGE_SHAPE))
 
 
-class ConditionalVariationalAutoencoder(nn.Module):
+class ConditionalVariationalAutoencoder(VariantAutoencoder):
     """A VAE told the digit: ``model(x, y)`` returns ``x_hat``; ``model.decode(z, y)`` draws digit y in style z."""
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN, classes: int = CLASSES):
-        super().__init__()
-        self.encoder = ConditionalVariationalEncoder(latent_dims, hidden, classes)
-        self.decoder = ConditionalDecoder(latent_dims, hidden, classes)
-        self.latent_dims, self.hidden = self.encoder.latent_dims, self.encoder.hidden
+        super().__init__(ConditionalVariationalEncoder(latent_dims, hidden, classes),
+                         ConditionalDecoder(latent_dims, hidden, classes))
         self.classes = self.encoder.classes
-
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """Images ``(B, 1, 28, 28)`` of digits ``y`` ``(B,)`` -> reconstructions through a sampled z."""
-        return self.decoder(self.encoder(x, y), y)
-
-    def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """The mean code mu of each image given its digit, ``(B, latent_dims)``."""
-        self.encoder(x, y)
-        return self.encoder.mu
-
-    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        """Codes ``(B, latent_dims)`` drawn as the digits ``y`` ``(B,)`` -> images ``(B, 1, 28, 28)``."""
-        return self.decoder(z, y)
 
 
 class ConvolutionalVariationalEncoder(nn.Module):
@@ -118,8 +126,8 @@ class ConvolutionalVariationalEncoder(nn.Module):
         self.linear2 = nn.Linear(self.hidden, self.latent_dims)
         self.linear3 = nn.Linear(self.hidden, self.latent_dims)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Images ``(B, 1, 28, 28)`` -> a sample z ``(B, latent_dims)``."""
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """Images ``(B, 1, 28, 28)`` -> a sample z ``(B, latent_dims)``; ``y`` is ignored."""
         x = arguments.images(x).reshape(-1, *IMAGE_SHAPE)
         x = F.relu(self.conv2(F.relu(self.conv1(x))))
         x = F.relu(self.linear1(torch.flatten(x, start_dim=1)))
@@ -137,31 +145,16 @@ class ConvolutionalDecoder(nn.Module):
         self.deconv1 = nn.ConvTranspose2d(*CONV_CHANNELS[::-1], kernel_size=4, stride=2, padding=1)  # -> 14x14
         self.deconv2 = nn.ConvTranspose2d(CONV_CHANNELS[0], IMAGE_SHAPE[0], kernel_size=4, stride=2, padding=1)
 
-    def forward(self, z: Tensor) -> Tensor:
-        """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)`` with pixels in (0, 1)."""
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)`` with pixels in (0, 1); ``y`` is ignored."""
         z = F.relu(self.linear1(arguments.codes(z, self.latent_dims)))
         z = F.relu(self.linear2(z)).reshape(-1, CONV_CHANNELS[1], IMAGE_SHAPE[1] // 4, IMAGE_SHAPE[2] // 4)
         return torch.sigmoid(self.deconv2(F.relu(self.deconv1(z))))  # -> 28x28, pixels in [0, 1]
 
 
-class ConvolutionalVariationalAutoencoder(nn.Module):
+class ConvolutionalVariationalAutoencoder(VariantAutoencoder):
     """The VAE with a convolutional encoder and decoder; same calls, same loss."""
 
     def __init__(self, latent_dims: int, hidden: int = CONV_HIDDEN):
-        super().__init__()
-        self.encoder = ConvolutionalVariationalEncoder(latent_dims, hidden)
-        self.decoder = ConvolutionalDecoder(latent_dims, hidden)
-        self.latent_dims, self.hidden = self.encoder.latent_dims, self.encoder.hidden
-
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """Images ``(B, 1, 28, 28)`` -> reconstructions through a sampled z; ``y`` is ignored."""
-        return self.decoder(self.encoder(x))
-
-    def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """The mean code mu of each image, ``(B, latent_dims)``."""
-        self.encoder(x)
-        return self.encoder.mu
-
-    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)``."""
-        return self.decoder(z)
+        super().__init__(ConvolutionalVariationalEncoder(latent_dims, hidden),
+                         ConvolutionalDecoder(latent_dims, hidden))

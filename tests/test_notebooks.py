@@ -1,0 +1,64 @@
+"""The notebooks' structure: what nbval cannot see when it runs them (CI runs them with nbval too)."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+LECTURE = [path for path in NOTEBOOKS if path.name[:2] in ("01", "02", "03", "04")]
+LECTURE_LENGTH = 21 * 60 + 9  # seconds: the transcript ends at 0:21:09
+# Tags that make nbval skip a cell or expect it to fail; JupyterLab's Run All honours no tag.
+EXECUTION_TAGS = {"raises-exception", "nbval-raises-exception", "nbval-skip", "skip-execution"}
+TIME = r"(\d):(\d\d):(\d\d)"
+
+
+def cells(path):
+    return nbformat.read(path, as_version=4).cells
+
+
+def seconds(hours, minutes, secs):
+    return int(hours) * 3600 + int(minutes) * 60 + int(secs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_run_all_never_stops_so_nbval_runs_what_jupyterlab_runs(path):
+    """With no tag that nbval honours and JupyterLab does not, nbval's run of a notebook is JupyterLab's Run All."""
+    tagged = [(i, t) for i, c in enumerate(cells(path)) if (t := EXECUTION_TAGS & set(c.metadata.get("tags", [])))]
+    assert tagged == []
+    assert not any("NotImplementedError" in c.source for c in cells(path) if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercise_cells_mark_their_solution(path):
+    for cell in cells(path):
+        if "exercise" in cell.metadata.get("tags", []):
+            assert "# BEGIN SOLUTION" in cell.source and "# END SOLUTION" in cell.source, cell.source
+
+
+def test_the_lecture_notebooks_are_tied_to_the_video():
+    times = []
+    for path in LECTURE:
+        notebook = cells(path)
+        assert any("GLOSSARY.md" in c.source for c in notebook if c.cell_type == "markdown"), path.name
+        for cell in notebook:
+            heading = next((line for line in cell.source.splitlines() if line.startswith("## ")), "")
+            if "Lecture " in heading:
+                assert "🇻🇳" in cell.source, f"{path.name}: no Vietnamese line under {heading!r}"
+                spans = re.findall(rf"{TIME}–{TIME}", heading)
+                assert spans, heading
+                for span in spans:
+                    start, end = seconds(*span[:3]), seconds(*span[3:])
+                    assert 0 <= start < end <= LECTURE_LENGTH, heading
+                    times.append(start)
+    assert len(set(times)) >= 10
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_markdown_math_is_balanced(path):
+    for cell in cells(path):
+        if cell.cell_type == "markdown":
+            text = re.sub(r"`[^`]*`", "", cell.source)  # code spans may hold dollars
+            assert text.count("$$") % 2 == 0, cell.source
+            assert text.replace("$$", "").count("$") % 2 == 0, cell.source
