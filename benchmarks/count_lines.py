@@ -1,27 +1,47 @@
-"""Count vae_lab's lines of code: lines with code, not docstrings, comments or blank lines (python benchmarks/count_lines.py)."""
+"""Count vae_lab's lines of code: lines holding code, not docstrings, comments or blank lines.
+
+    python benchmarks/count_lines.py            # per module, then the total
+"""
+
 import ast
 import io
-import sys
 import tokenize
 from pathlib import Path
 
-total = 0
-for p in sorted(Path(sys.argv[1] if len(sys.argv) > 1 else "vae_lab").glob("*.py")):
-    src = p.read_text()
-    tree = ast.parse(src)
-    doc_lines = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+PACKAGE = Path(__file__).resolve().parents[1] / "vae_lab"
+NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+WITH_DOCSTRING = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def docstring_lines(source: str) -> set[int]:
+    """The line numbers of every module, class and function docstring."""
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, WITH_DOCSTRING) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-                doc_lines.update(range(first.lineno, first.end_lineno + 1))
-    code_lines = set()
-    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
-        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
-            continue
-        for line in range(tok.start[0], tok.end[0] + 1):
-            if line not in doc_lines:
-                code_lines.add(line)
-    print(f"{len(code_lines):5d} {p}")
-    total += len(code_lines)
-print(f"{total:5d} total")
+            value = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                lines.update(range(first.lineno, first.end_lineno + 1))
+    return lines
+
+
+def code_lines(source: str) -> int:
+    """How many lines of ``source`` hold a code token outside a docstring."""
+    skip, lines = docstring_lines(source), set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in NOT_CODE:
+            lines.update(n for n in range(token.start[0], token.end[0] + 1) if n not in skip)
+    return len(lines)
+
+
+def main() -> None:
+    total = 0
+    for path in sorted(PACKAGE.glob("*.py")):
+        count = code_lines(path.read_text())
+        total += count
+        print(f"{count:5d} {path.relative_to(PACKAGE.parent)}")
+    print(f"{total:5d} total")
+
+
+if __name__ == "__main__":
+    main()

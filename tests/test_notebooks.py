@@ -62,3 +62,12 @@ def test_markdown_math_is_balanced(path):
             text = re.sub(r"`[^`]*`", "", cell.source)  # code spans may hold dollars
             assert text.count("$$") % 2 == 0, cell.source
             assert text.replace("$$", "").count("$") % 2 == 0, cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_alternative_text(path):
+    """A sentence describing each figure: the HTML versions carry it for screen readers (the cell's "alt")."""
+    for cell in cells(path):
+        data = [key for output in cell.get("outputs", []) for key in output.get("data", {})]
+        if any(key.startswith("image/") for key in data):
+            assert len(cell.metadata.get("alt", "")) > 20, cell.source

