@@ -71,3 +71,26 @@ def test_every_figure_has_alternative_text(path):
         data = [key for output in cell.get("outputs", []) for key in output.get("data", {})]
         if any(key.startswith("image/") for key in data):
             assert len(cell.metadata.get("alt", "")) > 20, cell.source
+
+
+def slides(path):
+    """(first cell index, words of markdown) for each slide and sub-slide; speaker notes and skipped cells excluded."""
+    found, words = [], None
+    for index, cell in enumerate(cells(path)):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+        if kind in ("slide", "subslide") or words is None:
+            found.append([index, 0])
+            words = found[-1]
+        if cell.cell_type == "markdown" and kind not in ("notes", "skip"):
+            text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " x ", cell.source, flags=re.S)  # a formula counts as a word
+            words[1] += len(re.findall(r"[\w'’-]+", text))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_section_starts_a_slide_and_every_slide_fits(path):
+    for cell in cells(path):
+        if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, flags=re.M):
+            assert cell.source.startswith("## "), f"a section heading inside a cell: {cell.source[:80]!r}"
+            assert cell.metadata.get("slideshow", {}).get("slide_type") == "slide", cell.source[:80]
+    assert [(index, words) for index, words in slides(path) if words > 150] == []
