@@ -11,6 +11,7 @@ then use this library, which holds the same code made reusable, fast and safe:
   ``train(..., cache=True)`` (from ``cache``) loads a result trained before.
 - ``plots``: ``plot_latent``, ``plot_reconstructed``, ``interpolate``, ``interpolate_gif`` and more;
   ``likelihood``: an importance-weighted log p(x); ``explorer``: sliders over a 2-D latent space;
+  ``browser``: ``export_explorer``, the same in one HTML file for any browser;
   ``checkpoints``: ``save_model``, ``load_model``.
 
 Example::
@@ -23,6 +24,7 @@ Example::
     plot_latent(vae, mnist.test)                # a matplotlib Figure
 """
 
+from .browser import export_explorer
 from .cache import train
 from .checkpoints import load_model, load_weights, save_model
 from .data import CLASSES, FULL_SIZE, IMAGE_SHAPE, IMAGE_SIZE, MNIST, FallbackDataWarning, Split, load_mnist
@@ -51,7 +53,7 @@ __all__ = [
     "CLASSES", "FULL_SIZE", "HIDDEN", "IMAGE_SHAPE", "IMAGE_SIZE", "MNIST",
     "Autoencoder", "ConditionalVariationalAutoencoder", "ConvolutionalVariationalAutoencoder", "Decoder", "Encoder",
     "FallbackDataWarning", "History", "Split", "VariationalAutoencoder", "VariationalEncoder",
-    "bce", "decode", "encode", "epochs_for", "evaluate", "get_device", "init_biases", "interpolate",
+    "bce", "decode", "encode", "epochs_for", "export_explorer", "evaluate", "get_device", "init_biases", "interpolate",
     "interpolate_codes", "interpolate_gif", "kl_divergence", "kl_per_dimension", "load_mnist", "load_model",
     "load_weights", "plot_digits_by_style", "plot_images", "plot_latent", "plot_losses", "plot_reconstructed",
     "plot_reconstructions", "plot_samples", "reparameterize", "save_model", "set_seed", "sse", "train",

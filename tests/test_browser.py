@@ -1,0 +1,103 @@
+"""export_explorer: a page that decodes in plain JavaScript what PyTorch decodes, checked in headless Chromium."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+from synthetic import blobs
+
+from vae_lab.browser import MAX_BYTES, export_explorer, reference
+from vae_lab.data import Split
+from vae_lab.models import VariationalAutoencoder
+from vae_lab.training import set_seed
+from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install it with `apt-get install -y "
+                                    "chromium` (Debian) to test the page in a real browser")
+# Flags for a closed network and a container: no sandbox, no GPU, no background connections.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--virtual-time-budget=5000"]
+
+
+def chromium(page, tmp_path, *args, address=""):
+    result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args,
+                             page.as_uri() + address], capture_output=True, text=True, timeout=120)
+    return result.stdout
+
+
+def decoded(page, tmp_path, address):
+    dom = chromium(page, tmp_path, "--dump-dom", address=address)
+    return np.array(json.loads(re.search(r'<pre id="decoded">(.*?)</pre>', dom, flags=re.S).group(1)))
+
+
+def model_and_page(tmp_path, cls=VariationalAutoencoder, **kwargs):
+    set_seed(0)
+    model = cls(2, **kwargs)
+    with torch.no_grad():  # a decoder whose pixels are not all near 0.5, as a trained one
+        model.decoder.linear2.weight.mul_(8)
+    return model, export_explorer(model, blobs(300), tmp_path / "explorer.html")
+
+
+@needs_chromium
+def test_the_page_decodes_what_pytorch_decodes(tmp_path):
+    model, page = model_and_page(tmp_path)
+    for z in [(0.0, 0.0), (1.5, -2.0), (-3.0, 0.25)]:
+        pixels = decoded(page, tmp_path, f"#z={z[0]},{z[1]}")
+        expected = reference(model, z)
+        assert pixels.shape == (784,) and expected.std() > 0.05
+        assert np.abs(pixels - expected).max() < 0.01
+
+
+@needs_chromium
+def test_a_conditional_model_draws_the_digit_in_the_address(tmp_path):
+    model, page = model_and_page(tmp_path, ConditionalVariationalAutoencoder, classes=4)
+    for digit in (0, 3):
+        pixels = decoded(page, tmp_path, f"#z=0.5,0.5&y={digit}")
+        assert np.abs(pixels - reference(model, (0.5, 0.5), digit)).max() < 0.01
+    assert "<button" in chromium(page, tmp_path, "--dump-dom")  # the digit selector
+
+
+@needs_chromium
+def test_a_screenshot_at_projector_size_is_not_blank(tmp_path):
+    import imageio.v3 as iio
+
+    _, page = model_and_page(tmp_path)
+    chromium(page, tmp_path, "--window-size=1024,768", f"--screenshot={tmp_path / 'shot.png'}")
+    shot = iio.imread(tmp_path / "shot.png")
+    assert shot.shape[:2] == (768, 1024)
+    colours = np.unique(shot[..., :3].reshape(-1, 3), axis=0)
+    assert len(colours) > 20 and shot[..., :3].std() > 10  # the scatter's ten colours, the decoded digit, text
+
+
+def test_the_page_is_self_contained_and_small(tmp_path):
+    _, page = model_and_page(tmp_path)
+    html = page.read_text()
+    assert page.stat().st_size <= MAX_BYTES
+    assert re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html) is None  # nothing loaded from elsewhere
+    assert not any(call in html for call in ("fetch(", "XMLHttpRequest", "@import", "WebSocket", "import("))
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"model": VariationalAutoencoder(3)}, ValueError, "latent_dims=3"),
+    ({"model": ConvolutionalVariationalAutoencoder(2)}, TypeError, "ConvolutionalDecoder"),
+    ({"data": blobs(20).images}, TypeError, "data must be a vae_lab Split"),
+    ({"path": "missing-folder/page.html"}, FileNotFoundError, "does not exist"),
+    ({"path": "page.htm"}, ValueError, r"path must end in \.html"),
+])
+def test_bad_arguments_get_a_sentence(tmp_path, change, error, message):
+    arguments = {"model": VariationalAutoencoder(2), "data": blobs(20), "path": tmp_path / "page.html"} | change
+    if isinstance(arguments["path"], str):
+        arguments["path"] = tmp_path / arguments["path"]
+    with pytest.raises(error, match=message):
+        export_explorer(**arguments)
+
+
+def test_data_that_are_not_images_are_named(tmp_path):
+    with pytest.raises(ValueError, match="data"):
+        export_explorer(VariationalAutoencoder(2), Split(torch.rand(5, 3, 32, 32), torch.zeros(5, dtype=torch.long)),
+                        tmp_path / "page.html")

@@ -1,0 +1,78 @@
+"""A latent explorer in one HTML file: it runs in any browser, on a projector or a phone, with no Python.
+
+``export_explorer(model, data, path)`` writes the scatter of the test codes and the
+model's decoder, its weights embedded in the file, with the decoder rewritten in plain
+JavaScript: the digit under the pointer (or the finger) is decoded in the page. Clicking
+two points plays the interpolation between them; a conditional model gets a digit
+selector. The page makes no network request of any kind.
+
+For scripts and tests: opening the file with ``#z=a,b`` (and ``&y=digit`` for a
+conditional model) at the end of its address puts the decoded 784 pixel intensities,
+as a JSON list, into the element with id ``decoded``.
+"""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import arguments
+from .data import Split
+from .models import Decoder
+from .plots import encode
+from .variants import ConditionalDecoder
+
+MAX_BYTES = 3 * 10**6  # the page's size limit; weights go to float16 beyond it
+PAGE = Path(__file__).with_name("explorer_page.html")  # the page, with /*CONFIG*/null where its data goes
+
+
+def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000) -> Path:
+    """Write a self-contained HTML explorer of ``model``'s 2-D latent space; return its path.
+
+    Args:
+        model: a 2-D ``VariationalAutoencoder`` or ``Autoencoder`` (the lecture's Decoder), or a 2-D
+            ``ConditionalVariationalAutoencoder``.
+        data: a ``Split``, e.g. ``mnist.test``; the codes of its first ``max_points`` images are drawn.
+        path: an ``.html`` file in an existing folder.
+    """
+    arguments.model(model, "export_explorer")
+    if model.latent_dims != 2:
+        raise ValueError(f"export_explorer draws a 2-D latent space; this model has latent_dims={model.latent_dims}.")
+    if not isinstance(model.decoder, (Decoder, ConditionalDecoder)):
+        raise TypeError(f"export_explorer runs the lecture's Decoder (linear1, ReLU, linear2, sigmoid) in the page; "
+                        f"this model's decoder is a {type(model.decoder).__name__}.")
+    if not isinstance(data, Split):
+        raise TypeError(f"data must be a vae_lab Split with images and labels, such as mnist.test; "
+                        f"got {type(data).__name__}.")
+    path = arguments.file_path("path", path, ".html")
+    n = min(len(data), arguments.whole("max_points", max_points, high=20_000))
+    codes = encode(model, Split(data.images[:n], data.labels[:n])).numpy().astype(np.float32)
+    config = {"classes": getattr(model, "classes", 0), "hidden": model.decoder.linear1.out_features,
+              "codes": packed(codes), "labels": packed(data.labels[:n].numpy().astype(np.uint8)),
+              "title": f"{type(model).__name__}: {n:,} test codes"}
+    layers = [model.decoder.linear1.weight, model.decoder.linear1.bias,
+              model.decoder.linear2.weight, model.decoder.linear2.bias]
+    weights = np.concatenate([t.detach().cpu().float().numpy().ravel() for t in layers])
+    config["dtype"] = "float32" if 4 * weights.size * 4 / 3 < MAX_BYTES - 500_000 else "float16"
+    config["weights"] = packed(weights.astype(config["dtype"]))
+    page = PAGE.read_text(encoding="utf-8").replace("/*CONFIG*/null", json.dumps(config))
+    if len(page) > MAX_BYTES:
+        raise ValueError(f"The page would take {len(page) / 1e6:.1f} MB, over {MAX_BYTES / 1e6:.0f} MB: use a smaller "
+                         "hidden layer or fewer max_points.")
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def packed(array: np.ndarray) -> str:
+    """An array's little-endian bytes in base64, for the page to read back as a typed array."""
+    return base64.b64encode(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()).decode()
+
+
+@torch.no_grad()
+def reference(model: nn.Module, z: tuple[float, float], digit: int | None = None) -> np.ndarray:
+    """What the page computes for ``z``: PyTorch's decoding, 784 intensities (for tests and comparisons)."""
+    y = None if digit is None else torch.tensor([digit])
+    return model.decode(torch.tensor([z], dtype=torch.float32), y).flatten().numpy()
