@@ -1,8 +1,11 @@
 import pytest
 import torch
 
-from vae_lab.checks import check_kl, check_reparameterize, check_sse
+from vae_lab.checks import check_interpolate, check_kl, check_reparameterize, check_sse, check_variational_encoder
 from vae_lab.losses import kl_divergence, reparameterize, sse
+from vae_lab.models import Decoder, VariationalEncoder
+
+DECODER = Decoder(2)
 
 
 def not_written(*args):
@@ -47,4 +50,49 @@ def test_a_check_leaves_the_notebook_s_random_numbers_as_they_were(capsys, check
     expected = torch.rand(3)
     torch.manual_seed(0)
     assert check(drawing(answer)) is True
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def encoder_class(forward):
+    """A VariationalEncoder whose forward is ``forward(self, x)``, as a student writes it."""
+    return type("StudentEncoder", (VariationalEncoder,), {"forward": forward})
+
+
+def lecture_forward(self, x, kl="true", mu_activation=lambda t: t):
+    x = torch.relu(self.linear1(torch.flatten(x, start_dim=1)))
+    mu, sigma = mu_activation(self.linear2(x)), torch.exp(self.linear3(x))
+    z = mu + sigma * torch.randn_like(mu)
+    true = ((sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)).sum()
+    self.kl = true if kl == "true" else (sigma**2 + mu**2 - torch.log(sigma) - 0.5).sum()
+    return z
+
+
+@pytest.mark.parametrize("forward, expected, printed", [
+    (lecture_forward, True, "✓ forward computes z"),
+    (lambda self, x: lecture_forward(self, x, kl="blog"), False, "self.kl should be the summed KL"),
+    (lambda self, x: lecture_forward(self, x, mu_activation=torch.relu), False, "no ReLU on mu"),
+    (lambda self, x: lecture_forward(self, x)[:2], False, "one code per image"),
+    (not_written, False, "Not written yet"),
+])
+def test_check_variational_encoder(capsys, forward, expected, printed):
+    assert check_variational_encoder(encoder_class(forward)) is expected
+    assert printed in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, expected, printed", [
+    (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.linspace(0, 1, n)]), True, "✓ 5"),
+    (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.arange(n) / n]), False, "differ"),
+    (lambda z_1, z_2, n: DECODER(z_1), False, "Expected 5 images"),
+    (not_written, False, "Not written yet"),
+])
+def test_check_interpolate(capsys, answer, expected, printed):
+    assert check_interpolate(answer, DECODER, torch.zeros(1, 2), torch.ones(1, 2)) is expected
+    assert printed in capsys.readouterr().out
+
+
+def test_the_encoder_check_leaves_the_random_numbers_as_they_were(capsys):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    assert check_variational_encoder(encoder_class(lecture_forward)) is True
     torch.testing.assert_close(torch.rand(3), expected)

@@ -61,7 +61,8 @@ def test_a_failing_cell_is_named_and_the_rest_is_reported(series):
     assert "✗ 02_second.ipynb stopped at its code cell 2: AssertionError: y is not 3" in out
     assert "Ran before it: 01_first. Not run: 03_third." in out
     executed = nbformat.read(series / "outputs" / "02_second.ipynb", 4)
-    assert executed.cells[0].execution_count == 1 and not executed.cells[2].get("outputs")  # stopped there
+    assert executed.cells[0].execution_count == 1 and executed.cells[1].outputs[0].output_type == "error"
+    assert executed.cells[2].execution_count is None  # stopped there
 
 
 def test_notebooks_are_found_by_number_or_name_and_an_unknown_one_is_explained(series):

@@ -79,7 +79,7 @@ def read_checkpoint(path: str | Path) -> dict:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise ValueError(f"{path} is not a readable checkpoint ({type(error).__name__}: {error}).") from None
-    if not isinstance(checkpoint, dict) or not {"class", "latent_dims", "state_dict", "checksum"} <= checkpoint.keys():
+    if not isinstance(checkpoint, dict) or not {"class", "state_dict", "checksum"} <= checkpoint.keys():
         raise ValueError(f"{path} is not a vae_lab checkpoint: save models with vae_lab.save_model.")
     state_dict = checkpoint["state_dict"]
     if not isinstance(state_dict, dict) or not all(isinstance(t, Tensor) for t in state_dict.values()):
@@ -107,10 +107,10 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     """Load the weights saved at ``path`` into ``model``, which must have the same class and sizes."""
     checkpoint = read_checkpoint(path)
-    saved = checkpoint["class"], checkpoint["latent_dims"], checkpoint.get("hidden")
-    given = type(model).__name__, getattr(model, "latent_dims", None), getattr(model, "hidden", None)
+    saved = checkpoint["class"], *(checkpoint.get(name) for name in SIZES)
+    given = type(model).__name__, *(getattr(model, name, None) for name in SIZES)
     if saved != given:
-        held, wanted = ("a {} with latent_dims={}, hidden={}".format(*kind) for kind in (saved, given))
+        held, wanted = ("{} with latent_dims={}, hidden={}, classes={}".format(*kind) for kind in (saved, given))
         raise ValueError(f"{path} holds {held}, but the model given is {wanted}. "
                          f"Build that model first, or use vae_lab.load_model({str(path)!r}).")
     return fit(model, checkpoint, path)

@@ -20,6 +20,8 @@ from .data import IMAGE_SHAPE, batches
 from .losses import RECONSTRUCTION, log_likelihood
 from .training import evaluation_mode
 
+MAX_DECODED = 16_384  # images decoded in one go (k x batch): about 50 MB of pixels
+
 
 @torch.no_grad()
 def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
@@ -61,6 +63,7 @@ def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussi
     if hasattr(model, "classes"):
         raise ValueError(f"iwae_estimate works with models that take images only, got {type(model).__name__}.")
     k, batch_size = arguments.whole("k", k, high=10_000), arguments.whole("batch_size", batch_size)
+    batch_size = max(1, min(batch_size, MAX_DECODED // k))  # k codes per image are decoded at once
     arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     images = arguments.pixels(data).to(device)
     log_px = elbo = 0.0

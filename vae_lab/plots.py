@@ -219,8 +219,8 @@ def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 5
     frames = torch.cat([frames, frames.flip(0)[1:-1]])  # there and back, without doubled end frames
     try:
         iio.imwrite(path, frames.numpy(), extension=".gif", duration=1000 / fps, loop=0)  # loop=0: forever
-    except OSError as error:
-        raise PermissionError(f"Cannot write {path} ({error.strerror}). Choose another folder.") from None
+    except PermissionError:
+        raise PermissionError(f"Cannot write {path}: no permission to write there. Choose another folder.") from None
     return path
 
 

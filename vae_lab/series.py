@@ -81,10 +81,11 @@ def run(path: Path, outputs: Path, timeout: int):
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.km = client.create_kernel_manager()
-    # local sockets instead of TCP: no "Kernel is running over TCP without encryption" warning
-    client.km.transport, client.km.ip = "ipc", str(Path(tempfile.mkdtemp(prefix="vae-lab-")) / "kernel")
     error = None
-    with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout) as bar:
+    with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout) as bar, \
+            tempfile.TemporaryDirectory(prefix="vae-lab-") as sockets:
+        # local sockets instead of TCP: no "Kernel is running over TCP without encryption" warning
+        client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")
         with client.setup_kernel():
             for number, index in enumerate(code, start=1):
                 try:
