@@ -178,7 +178,9 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
     beta, likelihood = arguments.real("beta", beta, low=0), arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     arguments.choice("schedule", schedule, SCHEDULES)
     images, labels = on_device(data, device)
-    test_data = None if test_data is None else Split(*on_device(test_data, device, "test_data"))
+    if test_data is not None:  # checked and moved once, before any step; a Split only where there are labels
+        test_images, test_labels = on_device(test_data, device, "test_data")
+        test_data = test_images if test_labels is None else Split(test_images, test_labels)
     steps = epochs * -(-len(images) // batch_size)
     # fused Adam updates all parameters in one kernel; it exists on CPU and CUDA only
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
