@@ -132,3 +132,16 @@ def test_bad_arguments_are_named(model, kwargs, error, name):
 def test_pixels_outside_0_1_are_refused():
     with pytest.raises(ValueError, match="expected \\[0, 1\\]"):
         iwae_estimate(VariationalAutoencoder(2, hidden=16), sample_images(4) * 255, k=2)
+
+
+def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
+    """A model that calls each of 784 pixels black or white with probability 1/2 costs 784 log 2 nats: 1 bit each."""
+    from vae_lab.likelihood import bits_per_dim
+
+    coin = torch.distributions.Bernoulli(probs=torch.full((IMAGE_SIZE,), 0.5))
+    nats = -coin.log_prob(torch.ones(IMAGE_SIZE)).sum().item()
+    assert bits_per_dim(nats) == pytest.approx(1.0)
+    assert bits_per_dim(87.0) == pytest.approx(87.0 / 784 / math.log(2))
+    assert bits_per_dim(10.0, dims=10) == pytest.approx(1 / math.log(2))
+    with pytest.raises(TypeError, match="nats_per_image"):
+        bits_per_dim("87")

@@ -132,3 +132,63 @@ def test_bernoulli_log_likelihood_is_the_bernoulli_density():
     x = (torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64) > 0.5).double()
     expected = Bernoulli(probs=probs).log_prob(x).flatten(start_dim=1).sum(dim=1)
     torch.testing.assert_close(log_likelihood(probs, x, "bernoulli"), expected)
+
+
+# effective_beta against the reductions written out with torch's own reducers: a loss reduced another way must
+# have the gradient of the lecture's sum-reduced loss with beta = effective_beta, up to one positive factor.
+REDUCED = {  # how people write each reduction, with torch's reducers (not vae_lab's formula)
+    ("sum", "sum"): lambda sq, kl: sq.sum() + kl.sum(),
+    ("per image", "per image"): lambda sq, kl: sq.sum(dim=1).mean() + kl.sum(dim=1).mean(),
+    ("mean", "per image"): lambda sq, kl: sq.mean() + kl.sum(dim=1).mean(),  # F.mse_loss's default + KL per image
+    ("mean", "mean"): lambda sq, kl: sq.mean() + kl.mean(),
+    ("mean", "sum"): lambda sq, kl: sq.mean() + kl.sum(),
+    ("sum", "per image"): lambda sq, kl: sq.sum() + kl.sum(dim=1).mean(),
+    ("per image", "mean"): lambda sq, kl: sq.sum(dim=1).mean() + kl.mean(),
+}
+
+
+@pytest.mark.parametrize("reductions", sorted(REDUCED))
+@pytest.mark.parametrize("batch, dims", [(16, 2), (5, 10)])
+def test_effective_beta_gives_the_gradient_of_the_reduced_loss(reductions, batch, dims):
+    from vae_lab.losses import effective_beta
+
+    generator = torch.Generator().manual_seed(batch * dims)
+    x = torch.rand(batch, 784, generator=generator, dtype=torch.float64)
+    x_hat = torch.rand(batch, 784, generator=generator, dtype=torch.float64, requires_grad=True)
+    mu = torch.randn(batch, dims, generator=generator, dtype=torch.float64, requires_grad=True)
+    log_sigma = torch.randn(batch, dims, generator=generator, dtype=torch.float64, requires_grad=True)
+    kl = torch_kl(Normal(mu, log_sigma.exp()), Normal(0.0, 1.0))  # (batch, dims)
+    reduced = REDUCED[reductions]((x_hat - x) ** 2, kl)
+    beta = effective_beta(*reductions, batch_size=batch, latent_dims=dims)
+    lecture = ((x_hat - x) ** 2).sum() + beta * kl.sum()
+    grads_reduced = torch.cat([g.flatten() for g in torch.autograd.grad(reduced, (x_hat, mu, log_sigma),
+                                                                        retain_graph=True)])
+    grads_lecture = torch.cat([g.flatten() for g in torch.autograd.grad(lecture, (x_hat, mu, log_sigma))])
+    factor = grads_lecture.norm() / grads_reduced.norm()
+    torch.testing.assert_close(grads_reduced * factor, grads_lecture)
+    torch.testing.assert_close(reduced * factor, lecture)  # the losses too: one is the other times a constant
+
+
+def test_effective_beta_of_the_common_choices():
+    from vae_lab.losses import effective_beta
+
+    assert effective_beta("sum", "sum", batch_size=128, latent_dims=20) == 1  # the lecture, pytorch/examples
+    assert effective_beta("mean", "per image", batch_size=128, latent_dims=20) == 784  # F.mse_loss + KL per image
+    assert effective_beta("mean", "mean", batch_size=128, latent_dims=20) == pytest.approx(784 / 20)
+    assert effective_beta("mean", "sum", batch_size=128, latent_dims=20) == 784 * 128
+    assert effective_beta("sum", "sum", batch_size=128, latent_dims=20, beta=4) == 4
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"reconstruction": "avg"}, ValueError, "reconstruction"),
+    ({"kl": "Sum"}, ValueError, "kl"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"latent_dims": 2.0}, TypeError, "latent_dims"),
+    ({"beta": -1}, ValueError, "beta"),
+])
+def test_effective_beta_names_a_bad_argument(kwargs, error, name):
+    from vae_lab.losses import effective_beta
+
+    arguments = {"reconstruction": "sum", "kl": "sum", "batch_size": 8, "latent_dims": 2, **kwargs}
+    with pytest.raises(error, match=name):
+        effective_beta(**arguments)

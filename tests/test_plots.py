@@ -433,3 +433,19 @@ def test_digits_by_style_keeps_z_along_columns_and_the_digit_along_rows():
     z, digits = torch.cat(model.codes), torch.cat(model.digits)
     assert torch.equal(digits, torch.arange(10).repeat_interleave(4))  # row r: the digit r
     assert torch.equal(z, z[:4].repeat(10, 1)) and len(z[:4].unique(dim=0)) == 4  # column c: one z in every row
+
+
+def test_grids_name_their_rows_and_columns(images):
+    fig = plot_images(images[:6], nrow=3, row_labels=["a", "b"], column_labels=["1", "2", "3"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    centres = ax.get_yticks()
+    assert centres[1] - centres[0] == 30  # one tile (28 pixels and 2 of padding) apart, at the tiles' centres
+    with pytest.raises(ValueError, match="row_labels needs 2 labels"):
+        plot_images(images[:6], nrow=3, row_labels=["a"])
+
+
+def test_reconstructions_label_their_two_rows(images):
+    fig = plot_reconstructions(VariationalAutoencoder(2), images[:4])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["original", "reconstructed"]

@@ -9,6 +9,7 @@ from vae_lab.data import Split
 from vae_lab.models import Autoencoder, VariationalAutoencoder
 from vae_lab.training import (
     History,
+    active_units,
     evaluate,
     get_device,
     init_biases,
@@ -367,3 +368,84 @@ def test_init_biases_checks_the_data():
 def test_init_biases_names_a_part_given_for_the_model(part):
     with pytest.raises(TypeError, match=f"needs a whole model with an encoder and .*got \\w*{part.capitalize()}"):
         init_biases(getattr(VariationalAutoencoder(2), part), blobs(8))
+
+
+def test_kl_weight_rises_linearly_then_stays():
+    weights = [training.kl_weight(step, 4, beta=2.0) for step in range(6)]
+    assert weights == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
+    assert training.kl_weight(0, 0, beta=3.0) == 3.0
+
+
+def test_kl_warmup_weighs_the_kl_term_by_step(monkeypatch):
+    """With kl_warmup=1 on 4 batches per epoch, the steps see weights 1/4, 2/4, 3/4, 1, 1, ... (times beta)."""
+    seen = []
+    original = training.loss_terms
+
+    def spy(model, x, y, beta, likelihood, free_bits=0.0):
+        seen.append(beta)
+        return original(model, x, y, beta, likelihood, free_bits)
+
+    monkeypatch.setattr(training, "loss_terms", spy)
+    set_seed(0)
+    train(VariationalAutoencoder(2), blobs(512), epochs=2, batch_size=128, beta=2.0, kl_warmup=1, progress=False)
+    assert seen == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0]
+
+
+def test_free_bits_count_each_dimension_as_at_least_lambda(images):
+    """The reference: KL per dimension from torch.distributions, batch-averaged, clamped below at lambda."""
+    from torch.distributions import Normal
+    from torch.distributions import kl_divergence as torch_kl
+
+    set_seed(0)
+    vae = VariationalAutoencoder(4)
+    with torch.no_grad():
+        vae.encoder.linear3.bias.copy_(torch.tensor([0.0, -1.0, 0.5, -2.0]))  # dimensions with KLs on both sides
+    torch.manual_seed(1)
+    total, recon, kl = loss_terms(vae, images, None, 3.0, "gaussian", free_bits=0.5)
+    per_dimension = torch_kl(Normal(vae.encoder.mu, vae.encoder.sigma), Normal(0.0, 1.0)).mean(dim=0)  # (4,)
+    assert (per_dimension < 0.5).any() and (per_dimension > 0.5).any()
+    expected = recon + 3.0 * len(images) * per_dimension.clamp(min=0.5).sum()
+    torch.testing.assert_close(total, expected)
+    torch.testing.assert_close(kl, per_dimension.sum() * len(images))  # the KL reported is the true one
+    torch.manual_seed(1)
+    assert torch.equal(loss_terms(vae, images, None, 3.0, "gaussian")[1], recon)  # same noise, same reconstruction
+
+
+def test_free_bits_keep_a_heavily_weighted_kl_from_collapsing():
+    def kl_after(**kwargs):
+        set_seed(0)
+        model = VariationalAutoencoder(2)
+        train(model, blobs(), epochs=8, batch_size=64, lr=3e-3, beta=200.0, progress=False, **kwargs)
+        return evaluate(model, blobs())["kl"], active_units(model, blobs())
+
+    kl, active = kl_after()
+    assert kl < 0.01 and active == 0  # collapsed: no KL, no active unit
+    kl, active = kl_after(free_bits=1.0)
+    assert kl > 1.0 and active == 2
+
+
+def test_latent_activity_is_the_variance_of_mu_over_the_data():
+    set_seed(0)
+    model, data = VariationalAutoencoder(3), blobs(100)
+    with torch.no_grad():
+        model.encoder.linear2.weight[2] = 0  # the third dimension gives every image the same mu
+    activity = training.latent_activity(model, data, batch_size=7)
+    mu = model.encoder.linear2(torch.relu(model.encoder.linear1(data.images.flatten(1)))).detach().numpy()
+    np_reference = mu.astype("float64").var(axis=0)  # numpy's population variance
+    torch.testing.assert_close(activity, torch.from_numpy(np_reference).float(), rtol=1e-4, atol=1e-7)
+    assert activity[2] < 1e-10
+    assert training.active_units(model, data) == int((np_reference > training.ACTIVE).sum())
+    assert training.active_units(model, data, threshold=0) == 2
+
+
+def test_latent_activity_needs_a_variational_model():
+    with pytest.raises(TypeError, match="latent_activity needs a variational model"):
+        training.latent_activity(Autoencoder(2), blobs(8))
+    with pytest.raises(ValueError, match="threshold"):
+        training.active_units(VariationalAutoencoder(2), blobs(8), threshold=-1)
+
+
+@pytest.mark.parametrize("name", ["kl_warmup", "free_bits"])
+def test_kl_warmup_and_free_bits_must_be_non_negative(name):
+    with pytest.raises(ValueError, match=name):
+        train(VariationalAutoencoder(2), blobs(8), epochs=1, progress=False, **{name: -1})

@@ -5,9 +5,10 @@ then use this library, which holds the same code made reusable, fast and safe:
 
 - ``models``: the lecture's ``Encoder``, ``Decoder``, ``Autoencoder``, ``VariationalEncoder``
   and ``VariationalAutoencoder``; ``variants``: a conditional and a convolutional VAE.
-- ``losses``: ``reparameterize``, ``kl_divergence``, ``sse``, ``bce``, each formula once.
+- ``losses``: ``reparameterize``, ``kl_divergence``, ``sse``, ``bce``, each formula once; ``effective_beta``.
 - ``data``: ``load_mnist()`` -> ``MNIST(train, test, source)``, each split a ``Split(images, labels)``.
-- ``training``: ``train``, ``evaluate``, ``init_biases``, ``History``, ``set_seed``, ``get_device``;
+- ``training``: ``train``, ``evaluate``, ``init_biases``, ``History``, ``set_seed``, ``get_device``,
+  ``kl_per_dimension``, ``latent_activity``, ``active_units``;
   ``train(..., cache=True)`` (from ``cache``) loads a result trained before.
 - ``plots``: ``plot_latent``, ``plot_reconstructed``, ``interpolate``, ``interpolate_gif`` and more;
   ``likelihood``: an importance-weighted log p(x); ``explorer``: sliders over a 2-D latent space;
@@ -28,7 +29,8 @@ from .browser import export_explorer
 from .cache import train
 from .checkpoints import load_model, load_weights, save_model
 from .data import CLASSES, FULL_SIZE, IMAGE_SHAPE, IMAGE_SIZE, MNIST, FallbackDataWarning, Split, load_mnist
-from .losses import bce, kl_divergence, reparameterize, sse
+from .likelihood import bits_per_dim, iwae_estimate
+from .losses import bce, effective_beta, kl_divergence, reparameterize, sse
 from .models import HIDDEN, Autoencoder, Decoder, Encoder, VariationalAutoencoder, VariationalEncoder
 from .plots import (
     decode,
@@ -44,7 +46,17 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .training import History, epochs_for, evaluate, get_device, init_biases, kl_per_dimension, set_seed
+from .training import (
+    History,
+    active_units,
+    epochs_for,
+    evaluate,
+    get_device,
+    init_biases,
+    kl_per_dimension,
+    latent_activity,
+    set_seed,
+)
 from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 __version__ = "0.2.0"
@@ -53,8 +65,9 @@ __all__ = [
     "CLASSES", "FULL_SIZE", "HIDDEN", "IMAGE_SHAPE", "IMAGE_SIZE", "MNIST",
     "Autoencoder", "ConditionalVariationalAutoencoder", "ConvolutionalVariationalAutoencoder", "Decoder", "Encoder",
     "FallbackDataWarning", "History", "Split", "VariationalAutoencoder", "VariationalEncoder",
-    "bce", "decode", "encode", "epochs_for", "export_explorer", "evaluate", "get_device", "init_biases", "interpolate",
-    "interpolate_codes", "interpolate_gif", "kl_divergence", "kl_per_dimension", "load_mnist", "load_model",
+    "active_units", "bce", "bits_per_dim", "decode", "effective_beta", "encode", "epochs_for", "evaluate",
+    "export_explorer", "get_device", "init_biases", "interpolate", "interpolate_codes", "interpolate_gif",
+    "iwae_estimate", "kl_divergence", "kl_per_dimension", "latent_activity", "load_mnist", "load_model",
     "load_weights", "plot_digits_by_style", "plot_images", "plot_latent", "plot_losses", "plot_reconstructed",
     "plot_reconstructions", "plot_samples", "reparameterize", "save_model", "set_seed", "sse", "train",
 ]

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from torch.distributions import Normal
 
 from . import arguments
-from .data import IMAGE_SHAPE, batches
+from .data import IMAGE_SHAPE, IMAGE_SIZE, batches
 from .losses import RECONSTRUCTION, log_likelihood
 from .training import evaluation_mode
 
@@ -73,3 +73,15 @@ def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussi
             log_px += (torch.logsumexp(log_w, dim=0) - math.log(k)).sum().item()
             elbo += log_w.mean(dim=0).sum().item()
     return {"log_px": log_px / len(images), "elbo": elbo / len(images), "gap": (log_px - elbo) / len(images)}
+
+
+def bits_per_dim(nats_per_image: float, dims: int = IMAGE_SIZE) -> float:
+    """A negative log-likelihood in nats per image as bits per dimension: nats / (dims * ln 2).
+
+    The unit of papers on image models: one bit per pixel is the cost of a fair coin per
+    black-or-white pixel. It compares models only on the same data with the same kind of
+    likelihood: a density of continuous pixels (the Gaussian decoder) and a probability of
+    discrete ones (the Bernoulli decoder on binarised images) are different quantities.
+    """
+    nats_per_image, dims = arguments.real("nats_per_image", nats_per_image), arguments.whole("dims", dims)
+    return nats_per_image / (dims * math.log(2))

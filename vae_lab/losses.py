@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from . import arguments
 from .arguments import choice
+from .data import IMAGE_SIZE
 
 
 def reparameterize(mu: Tensor, sigma: Tensor) -> Tensor:
@@ -107,3 +109,38 @@ def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str) -> Tensor:
         log_p = log_p - x[0].numel() / 2 * math.log(math.pi)
     return log_p
 
+
+
+# How a loss term is reduced to one number, and the weight that puts on each summed element:
+# "sum" over elements and batch (the lecture's, pytorch/examples'), "per image" (sum over an image's
+# pixels or a code's dimensions, mean over the batch), "mean" over everything (F.mse_loss's default).
+REDUCTIONS = ("sum", "per image", "mean")
+
+
+def effective_beta(reconstruction: str, kl: str, *, batch_size: int, latent_dims: int, pixels: int = IMAGE_SIZE,
+                   beta: float = 1.0) -> float:
+    """The β of the lecture's loss that a loss reduced another way trains with.
+
+    A loss ``reconstruction_reduced + beta * kl_reduced`` equals, up to a positive factor,
+    ``sse + effective_beta * KL`` with both terms summed over the batch (the lecture's loss).
+    Adam's steps barely change when the loss is multiplied by a constant, so training it
+    is training a beta-VAE with this β. ``"mean"`` divides the summed squared error by B * D,
+    ``"per image"`` by B, ``"sum"`` by 1; the KL likewise, with the code's dimensions for D.
+
+    Args:
+        reconstruction: how the squared errors ``(B, pixels)`` are reduced: "sum", "per image" or "mean".
+        kl: how the KL terms ``(B, latent_dims)`` are reduced: "sum", "per image" or "mean".
+        batch_size: images per batch, B.
+        latent_dims: dimensions of the code.
+        pixels: values per image, D (784 for MNIST).
+        beta: the weight written in front of the reduced KL term.
+
+    Returns:
+        the effective β; 1.0 for the lecture's sum/sum, 784 for ``F.mse_loss(x_hat, x)`` + per-image KL.
+    """
+    batch_size, latent_dims = arguments.whole("batch_size", batch_size), arguments.whole("latent_dims", latent_dims)
+    pixels, beta = arguments.whole("pixels", pixels), arguments.real("beta", beta, low=0)
+    divisor = {"sum": 1, "per image": batch_size}  # what each reduction divides the summed term by
+    recon_divisor = {**divisor, "mean": batch_size * pixels}[choice("reconstruction", reconstruction, REDUCTIONS)]
+    kl_divisor = {**divisor, "mean": batch_size * latent_dims}[choice("kl", kl, REDUCTIONS)]
+    return beta * recon_divisor / kl_divisor

@@ -87,14 +87,33 @@ def figure(ax, figsize, title: str | None = None, xlabel: str | None = None, yla
     return ax.figure, ax
 
 
-def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None) -> Figure:
-    """A batch of images ``(N, 1, 28, 28)`` as a grid with ``nrow`` images per row."""
+def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None, row_labels=None,
+                column_labels=None) -> Figure:
+    """A batch of images ``(N, 1, 28, 28)`` as a grid with ``nrow`` images per row.
+
+    ``row_labels`` (one per row) are written left of the rows, ``column_labels`` (one per
+    column) under the columns, so that a grid on a projector says what each row and column is.
+    """
     images, nrow = arguments.images(images, "images").detach().cpu(), arguments.whole("nrow", nrow)
     if len(images) > arguments.MAX_IMAGES:
         raise ValueError(f"images holds {len(images):,} images; a figure shows at most {arguments.MAX_IMAGES:,}.")
-    fig, ax = figure(ax, (min(16, 1.0 * min(nrow, len(images))), 1.0 * -(-len(images) // nrow) + 0.5), title)
+    rows, columns = -(-len(images) // nrow), min(nrow, len(images))
+    for name, labels, count in (("row_labels", row_labels, rows), ("column_labels", column_labels, columns)):
+        if labels is not None and len(labels) != count:
+            raise ValueError(f"{name} needs {count} labels for this grid, got {len(labels)}.")
+    width = 1.0 * columns + (1.2 if row_labels is not None else 0)
+    fig, ax = figure(ax, (min(16, width), 1.0 * rows + 0.5 + (0.3 if column_labels is not None else 0)), title)
     ax.imshow(grid(images, nrow).numpy(), cmap="gray", vmin=0, vmax=1)
-    ax.axis("off")
+    if row_labels is None and column_labels is None:
+        ax.axis("off")
+        return fig
+    tile, padding = IMAGE_SHAPE[1] + 2, 2  # grid()'s tile: an image and its padding
+    centres = [padding + tile * i + IMAGE_SHAPE[1] / 2 - 0.5 for i in range(max(rows, columns))]
+    ax.set_yticks(centres[:rows] if row_labels is not None else [], labels=row_labels or [], fontsize=LABEL_SIZE - 1)
+    ax.set_xticks(centres[:columns] if column_labels is not None else [], labels=column_labels or [],
+                  fontsize=LABEL_SIZE - 1)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
     return fig
 
 
@@ -250,8 +269,9 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
     device = arguments.model(model, "plot_reconstructions")
     with evaluation_mode(model):
         x_hat = batchwise(model, x, y, device, EVAL_BATCH_SIZE)
-    title = f"{type(model).__name__}: originals (top) and reconstructions (bottom)"
-    return plot_images(torch.cat([x.cpu(), x_hat]), nrow=len(x), title=title, ax=ax)
+    title = f"{type(model).__name__}: test images and their reconstructions"
+    return plot_images(torch.cat([x.cpu(), x_hat]), nrow=len(x), title=title, ax=ax,
+                       row_labels=["original", "reconstructed"])
 
 
 def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None, ax=None) -> Figure:
@@ -277,5 +297,6 @@ def plot_digits_by_style(model: nn.Module, n_styles: int = 10, ax=None) -> Figur
     n_styles = arguments.whole("n_styles", n_styles, high=arguments.MAX_GRID)
     z = torch.randn(n_styles, model.latent_dims).repeat(classes, 1)
     digits = torch.arange(classes).repeat_interleave(n_styles)
-    return plot_images(decode(model, z, digits), nrow=n_styles,
-                       title="Each row one digit, each column one style z ~ N(0, I)", ax=ax)
+    return plot_images(decode(model, z, digits), nrow=n_styles, title="Each row one digit, each column one style",
+                       ax=ax, row_labels=[f"digit {d}" for d in range(classes)],
+                       column_labels=[f"z{i + 1}" for i in range(n_styles)])

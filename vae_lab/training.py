@@ -11,6 +11,7 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 
 import numpy as np
@@ -89,22 +90,39 @@ class History:
                 f"{len(self)} ({self.seconds[-1]:.0f} s of training; {where})")
 
 
-def loss_terms(model: nn.Module, x: Tensor, y: Tensor | None, beta: float,
-               likelihood: str) -> tuple[Tensor, Tensor, Tensor]:
+def loss_terms(model: nn.Module, x: Tensor, y: Tensor | None, beta: float, likelihood: str,
+               free_bits: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
     """The loss of a batch: ``(total, reconstruction, kl)``, each summed over pixels and over the batch.
 
     total = reconstruction + beta * KL, the lecture's ``((x - x_hat)**2).sum() + autoencoder.encoder.kl``
     for beta = 1 and the Gaussian likelihood. An Autoencoder's encoder has no KL: it counts 0.
+    With ``free_bits`` = λ > 0, each latent dimension's KL, averaged over the batch, counts as at
+    least λ nats in the total ("free bits", Kingma et al. 2016, *Improved Variational Inference with
+    Inverse Autoregressive Flow*, appendix C.8): below λ it costs nothing to use a dimension. The
+    ``kl`` returned is always the true KL.
 
     Args:
         model: any model of the library (or one of yours with ``forward(x)``).
         x: images ``(B, 1, 28, 28)``; y: their digits ``(B,)``, or None.
+        free_bits: λ in nats per latent dimension, 0 for the plain loss.
     """
     x_hat = model(x) if y is None else model(x, y)
     recon = reconstruction_loss(x_hat, x, likelihood)
     kl = getattr(model.encoder, "kl", None)
     kl = x_hat.new_zeros(()) if kl is None else kl
-    return recon + beta * kl, recon, kl
+    counted = kl
+    if free_bits > 0:
+        # kl_divergence sums over its columns: given (latent_dims, B), it sums each dimension over the batch
+        kl_dims = kl_divergence(model.encoder.mu.T, model.encoder.log_sigma.T)  # (latent_dims,)
+        counted = kl_dims.clamp(min=free_bits * len(x)).sum()
+    return recon + beta * counted, recon, kl
+
+
+def kl_weight(step: int, warmup_steps: int, beta: float) -> float:
+    """The KL term's weight at step ``step`` (0-based): rising linearly from beta / warmup_steps to beta
+    over the first ``warmup_steps`` steps, then beta ("KL annealing", Bowman et al. 2016; "warm-up",
+    Sønderby et al. 2016). ``warmup_steps = 0``: beta throughout."""
+    return beta * min(1.0, (step + 1) / warmup_steps) if warmup_steps > 0 else beta
 
 
 def lr_factor(step: int, steps: int, schedule: str = "cosine") -> float:
@@ -147,7 +165,8 @@ def labelled_batches(images: Tensor, labels: Tensor | None, batch_size: int):
 
 def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, batch_size: int = BATCH_SIZE,
           lr: float = LEARNING_RATE, test_data: Split | Tensor | None = None, progress: bool = True,
-          beta: float = 1.0, likelihood: str = "gaussian", schedule: str = "cosine") -> History:
+          beta: float = 1.0, likelihood: str = "gaussian", schedule: str = "cosine", kl_warmup: float = 0.0,
+          free_bits: float = 0.0) -> History:
     """Train a model with Adam on the lecture's loss, reconstruction + beta * KL; return its History.
 
     Each epoch takes the images in a new random order, in batches sliced from one tensor on
@@ -168,6 +187,10 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
         beta: the KL term's weight: 1 is the VAE, other values a beta-VAE (Higgins et al. 2017).
         likelihood: ``"gaussian"`` (summed squared error, the lecture's) or ``"bernoulli"`` (binary cross-entropy).
         schedule: ``"cosine"`` (warm-up, then decay) or ``"constant"`` (Adam at ``lr`` throughout, as the lecture).
+        kl_warmup: epochs (may be fractional) over which the KL weight rises linearly from 0 to ``beta``
+            (``kl_weight``); 0 for none. A cure for posterior collapse that starts early in training.
+        free_bits: each latent dimension's KL counts as at least this many nats per image (``loss_terms``);
+            0 for none. A cure for posterior collapse that changes the objective.
 
     Returns:
         History with per-image training losses for each finished epoch.
@@ -177,11 +200,14 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
     batch_size, lr = arguments.whole("batch_size", batch_size), arguments.real("lr", lr, positive=True)
     beta, likelihood = arguments.real("beta", beta, low=0), arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     arguments.choice("schedule", schedule, SCHEDULES)
+    kl_warmup, free_bits = arguments.real("kl_warmup", kl_warmup, low=0), arguments.real("free_bits", free_bits, low=0)
     images, labels = on_device(data, device)
     if test_data is not None:  # checked and moved once, before any step; a Split only where there are labels
         test_images, test_labels = on_device(test_data, device, "test_data")
         test_data = test_images if test_labels is None else Split(test_images, test_labels)
-    steps = epochs * -(-len(images) // batch_size)
+    steps_per_epoch = -(-len(images) // batch_size)
+    steps, warmup_steps = epochs * steps_per_epoch, round(kl_warmup * steps_per_epoch)
+    weight = partial(kl_weight, warmup_steps=warmup_steps, beta=beta)  # weight(step): the KL term's weight
     # fused Adam updates all parameters in one kernel; it exists on CPU and CUDA only
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, steps, schedule))
@@ -191,7 +217,8 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            sums = train_epoch(model, images, labels, batch_size, optimizer, scheduler, beta, likelihood, bar, epoch)
+            sums = train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight, likelihood, bar, epoch,
+                               free_bits)
             seconds += time.perf_counter() - start
             for name, value in zip(("total", "recon", "kl"), sums):
                 getattr(history, name).append(value / len(images))
@@ -207,14 +234,16 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
     return history
 
 
-def train_epoch(model, images, labels, batch_size, optimizer, scheduler, beta, likelihood, bar, epoch) -> list[float]:
-    """One pass over ``images`` (and ``labels``, or None) in a random order; returns the summed (total, recon, kl)."""
+def train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight, likelihood, bar, epoch,
+                free_bits=0.0) -> list[float]:
+    """One pass over ``images`` (and ``labels``, or None) in a random order; returns the summed (total, recon, kl).
+    ``weight(step)`` is the KL term's weight at the scheduler's step."""
     sums = [0.0, 0.0, 0.0]
     order = torch.randperm(len(images), device=images.device)
     for batch, index in enumerate(batches(order, batch_size), start=1):
         # index_select copies whole rows; images[index] goes through the slower general indexing
         x, y = images.index_select(0, index), None if labels is None else labels[index]
-        loss, recon, kl = loss_terms(model, x, y, beta, likelihood)
+        loss, recon, kl = loss_terms(model, x, y, weight(scheduler.last_epoch), likelihood, free_bits)
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"The loss became {loss.item()} at epoch {epoch}, batch {batch}: training diverged. Build a fresh "
@@ -301,6 +330,33 @@ def kl_per_dimension(model: nn.Module, data: Split | Tensor, batch_size: int = E
         for x, y in labelled_batches(images, labels, batch_size):
             model.encode(x, y)
             mu, log_sigma = model.encoder.mu, model.encoder.log_sigma
-            # kl_divergence sums over its columns: one column at a time gives each dimension's share
-            total += torch.stack([kl_divergence(mu[:, [j]], log_sigma[:, [j]]).sum() for j in range(mu.shape[1])]).cpu()
+            total += kl_divergence(mu.T, log_sigma.T).cpu()  # given (latent_dims, B): each dimension's sum
     return (total / len(images)).float()
+
+
+ACTIVE = 0.01  # a latent dimension is active when its mu varies more than this over the data (Burda et al. 2016)
+
+
+@torch.no_grad()
+def latent_activity(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
+    """The variance over ``data``'s images of each latent dimension's mean code mu = E_q[z | x].
+
+    Burda, Grosse & Salakhutdinov (2016, section 5.2) call a dimension *active* when this
+    exceeds ``ACTIVE`` = 0.01: an inactive one gives (nearly) the same mu to every image,
+    so the decoder learns nothing from it. Unlike the KL per dimension it ignores sigma.
+
+    Returns:
+        shape ``(latent_dims,)``, on the CPU.
+    """
+    device = arguments.variational(model, "latent_activity")
+    batch_size = arguments.whole("batch_size", batch_size)
+    images, labels = on_device(data, device)
+    with evaluation_mode(model):
+        mu = torch.cat([model.encode(x, y).double().cpu() for x, y in labelled_batches(images, labels, batch_size)])
+    return mu.var(dim=0, correction=0).float()
+
+
+def active_units(model: nn.Module, data: Split | Tensor, threshold: float = ACTIVE) -> int:
+    """How many latent dimensions are active on ``data``: ``latent_activity`` above ``threshold``."""
+    threshold = arguments.real("threshold", threshold, low=0)
+    return int((latent_activity(model, data) > threshold).sum())
