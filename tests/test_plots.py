@@ -449,3 +449,8 @@ def test_grids_name_their_rows_and_columns(images):
 def test_reconstructions_label_their_two_rows(images):
     fig = plot_reconstructions(VariationalAutoencoder(2), images[:4])
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["original", "reconstructed"]
+
+
+def test_the_interpolation_strip_names_its_two_ends(images):
+    fig = interpolate(VariationalAutoencoder(2), images[0], images[1], n=5)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["$x_1$", "", "", "", "$x_2$"]

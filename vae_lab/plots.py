@@ -212,7 +212,9 @@ def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -
 def interpolate(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12, ax=None) -> Figure:
     """A strip of ``n`` images decoded along the straight path from x_1's code to x_2's."""
     _, images = interpolate_codes(model, x_1, x_2, n)
-    return plot_images(images, nrow=n, title=f"From x_1 (left) to x_2 (right) in {n} steps", ax=ax)
+    ends = ["$x_1$", *[""] * (len(images) - 2), "$x_2$"]  # the strip's two ends, named under them
+    return plot_images(images, nrow=n, title=f"From x_1 (left) to x_2 (right) in {n} steps", ax=ax,
+                       column_labels=ends)
 
 
 def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 50, scale: int = 10, fps: int = 25):
