@@ -10,3 +10,9 @@ def images():
     """A batch of 16 synthetic images (B, 1, 28, 28) in [0, 1]."""
     generator = torch.Generator().manual_seed(0)
     return torch.rand(16, 1, 28, 28, generator=generator)
+
+
+@pytest.fixture(autouse=True)
+def no_seed_offset(monkeypatch):
+    """Tests see the seeds they set, even where $VAE_LAB_SEED_OFFSET is exported for a notebook run."""
+    monkeypatch.delenv("VAE_LAB_SEED_OFFSET", raising=False)

@@ -441,7 +441,7 @@ def test_grids_name_their_rows_and_columns(images):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
     centres = ax.get_yticks()
-    assert centres[1] - centres[0] == 30  # one tile (28 pixels and 2 of padding) apart, at the tiles' centres
+    assert centres[0] == 15.5 and centres[1] - centres[0] == 30  # at the tiles' centres: 2 + 14 - 0.5, one tile on
     with pytest.raises(ValueError, match="row_labels needs 2 labels"):
         plot_images(images[:6], nrow=3, row_labels=["a"])
 

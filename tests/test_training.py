@@ -391,31 +391,34 @@ def test_kl_warmup_weighs_the_kl_term_by_step(monkeypatch):
     assert seen == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0]
 
 
-def test_free_bits_count_each_dimension_as_at_least_lambda(images):
+@pytest.mark.parametrize("cls", [VariationalAutoencoder, ConditionalVariationalAutoencoder,
+                                 ConvolutionalVariationalAutoencoder])
+def test_free_bits_count_each_dimension_as_at_least_lambda(images, cls):
     """The reference: KL per dimension from torch.distributions, batch-averaged, clamped below at lambda."""
     from torch.distributions import Normal
     from torch.distributions import kl_divergence as torch_kl
 
     set_seed(0)
-    vae = VariationalAutoencoder(4)
+    model = cls(4)
+    y = torch.arange(len(images)) % 10 if cls is ConditionalVariationalAutoencoder else None
     with torch.no_grad():
-        vae.encoder.linear3.bias.copy_(torch.tensor([0.0, -1.0, 0.5, -2.0]))  # dimensions with KLs on both sides
+        model.encoder.linear3.bias.copy_(torch.tensor([0.0, -1.0, 0.5, -2.0]))  # dimensions with KLs on both sides
     torch.manual_seed(1)
-    total, recon, kl = loss_terms(vae, images, None, 3.0, "gaussian", free_bits=0.5)
-    per_dimension = torch_kl(Normal(vae.encoder.mu, vae.encoder.sigma), Normal(0.0, 1.0)).mean(dim=0)  # (4,)
+    total, recon, kl = loss_terms(model, images, y, 3.0, "gaussian", free_bits=0.5)
+    per_dimension = torch_kl(Normal(model.encoder.mu, model.encoder.sigma), Normal(0.0, 1.0)).mean(dim=0)  # (4,)
     assert (per_dimension < 0.5).any() and (per_dimension > 0.5).any()
     expected = recon + 3.0 * len(images) * per_dimension.clamp(min=0.5).sum()
     torch.testing.assert_close(total, expected)
     torch.testing.assert_close(kl, per_dimension.sum() * len(images))  # the KL reported is the true one
     torch.manual_seed(1)
-    assert torch.equal(loss_terms(vae, images, None, 3.0, "gaussian")[1], recon)  # same noise, same reconstruction
+    assert torch.equal(loss_terms(model, images, y, 3.0, "gaussian")[1], recon)  # same noise, same reconstruction
 
 
 def test_free_bits_keep_a_heavily_weighted_kl_from_collapsing():
     def kl_after(**kwargs):
         set_seed(0)
         model = VariationalAutoencoder(2)
-        train(model, blobs(), epochs=8, batch_size=64, lr=3e-3, beta=200.0, progress=False, **kwargs)
+        train(model, blobs(), epochs=4, batch_size=64, lr=3e-3, beta=200.0, progress=False, **kwargs)
         return evaluate(model, blobs())["kl"], active_units(model, blobs())
 
     kl, active = kl_after()
@@ -449,3 +452,51 @@ def test_latent_activity_needs_a_variational_model():
 def test_kl_warmup_and_free_bits_must_be_non_negative(name):
     with pytest.raises(ValueError, match=name):
         train(VariationalAutoencoder(2), blobs(8), epochs=1, progress=False, **{name: -1})
+
+
+def test_the_seed_offset_shifts_every_seed(monkeypatch):
+    import random
+
+    import numpy as np
+
+    def draws():
+        return random.random(), np.random.rand(), torch.rand(3).tolist()
+
+    set_seed(100)
+    expected = draws()
+    monkeypatch.setenv("VAE_LAB_SEED_OFFSET", "100")
+    set_seed(0)
+    assert draws() == expected
+    for bad in ("-5", "²", "x"):
+        monkeypatch.setenv("VAE_LAB_SEED_OFFSET", bad)
+        with pytest.raises(ValueError, match="VAE_LAB_SEED_OFFSET must be a whole number"):
+            set_seed(0)
+    monkeypatch.setenv("VAE_LAB_SEED_OFFSET", str(2**32))
+    with pytest.raises(ValueError, match="seed \\+ \\$VAE_LAB_SEED_OFFSET"):
+        set_seed(0)
+
+
+def test_free_bits_need_a_variational_model():
+    with pytest.raises(TypeError, match="train with free_bits needs a variational model"):
+        train(Autoencoder(2), blobs(8), epochs=1, free_bits=1.0, progress=False)
+
+
+def test_a_warm_up_longer_than_training_is_refused():
+    with pytest.raises(ValueError, match="kl_warmup=3 is longer than the training \\(epochs=2\\)"):
+        train(VariationalAutoencoder(2), blobs(8), epochs=2, kl_warmup=3, progress=False)
+
+
+def test_a_short_warm_up_still_takes_a_step_and_the_history_keeps_the_full_beta(monkeypatch):
+    seen = []
+    original = training.loss_terms
+
+    def spy(model, x, y, beta, likelihood, free_bits=0.0):
+        seen.append(beta)
+        return original(model, x, y, beta, likelihood, free_bits)
+
+    monkeypatch.setattr(training, "loss_terms", spy)
+    set_seed(0)
+    history = train(VariationalAutoencoder(2), blobs(512), epochs=1, batch_size=128, beta=2.0, kl_warmup=0.3,
+                    progress=False)
+    assert seen == [1.0, 2.0, 2.0, 2.0]  # 0.3 epochs of 4 steps = 1.2 steps, rounded up to 2
+    assert history.total[0] == pytest.approx(history.recon[0] + 2.0 * history.kl[0])

@@ -82,6 +82,13 @@ def bits_per_dim(nats_per_image: float, dims: int = IMAGE_SIZE) -> float:
     black-or-white pixel. It compares models only on the same data with the same kind of
     likelihood: a density of continuous pixels (the Gaussian decoder) and a probability of
     discrete ones (the Bernoulli decoder on binarised images) are different quantities.
+
+    Args:
+        nats_per_image: -log p(x) (or the negative ELBO) per image, in nats.
+        dims: values per image, 784 for MNIST.
+
+    Returns:
+        bits per dimension.
     """
     nats_per_image, dims = arguments.real("nats_per_image", nats_per_image), arguments.whole("dims", dims)
     return nats_per_image / (dims * math.log(2))

@@ -32,11 +32,11 @@ def reparameterize(mu: Tensor, sigma: Tensor) -> Tensor:
     return mu + sigma * eps
 
 
-def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
-    """KL( N(mu, sigma^2) || N(0, I) ) for each row, summed over latent dims.
+def kl_terms(mu: Tensor, log_sigma: Tensor) -> Tensor:
+    """KL( N(mu_j, sigma_j^2) || N(0, 1) ) of each row and each latent dimension j.
 
-    Closed form for diagonal Gaussians (Kingma & Welling 2014, appendix B):
-        KL = sum_j [ (sigma_j^2 + mu_j^2 - 1) / 2 - log sigma_j ].
+    Closed form for Gaussians (Kingma & Welling 2014, appendix B):
+        KL_j = (sigma_j^2 + mu_j^2 - 1) / 2 - log sigma_j.
     It takes ``log_sigma`` (not sigma) so that log sigma is never computed as
     ``log(exp(.))``, which loses precision and can give ``-inf``.
 
@@ -45,10 +45,22 @@ def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
         log_sigma: log standard deviations, same shape as ``mu``.
 
     Returns:
+        shape ``(B, latent_dims)``, in nats.
+    """
+    return (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma
+
+
+def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
+    """KL( N(mu, sigma^2) || N(0, I) ) for each row: ``kl_terms`` summed over the latent dimensions.
+
+    Args:
+        mu: means, shape ``(B, latent_dims)``.
+        log_sigma: log standard deviations, same shape as ``mu``.
+
+    Returns:
         KL per row, shape ``(B,)``, in nats.
     """
-    sigma_sq = torch.exp(2 * log_sigma)
-    return ((sigma_sq + mu**2 - 1) / 2 - log_sigma).sum(dim=1)
+    return kl_terms(mu, log_sigma).sum(dim=1)
 
 
 def sse(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
@@ -108,7 +120,6 @@ def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str) -> Tensor:
     if likelihood == "gaussian":  # log N(x; x_hat, I/2) = -|x - x_hat|^2 - (D/2) log(pi)
         log_p = log_p - x[0].numel() / 2 * math.log(math.pi)
     return log_p
-
 
 
 # How a loss term is reduced to one number, and the weight that puts on each summed element:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # matplotlib and imageio are imported where they are used: together they take half a second
 # to import, and `import vae_lab` should not wait for them.
 
+GRID_PADDING = 2  # white pixels between the images of a grid
 TITLE_SIZE = 14  # one size for every title, large enough for a projector
 LABEL_SIZE = 13
 # One colour per digit; small solid dots without antialiasing keep a 5,000-point PNG
@@ -60,7 +61,7 @@ def batchwise(method, inputs: Tensor, labels: Tensor | None, device: torch.devic
                       for x, y in labelled_batches(inputs, labels, batch_size)])
 
 
-def grid(images: Tensor, nrow: int, padding: int = 2) -> Tensor:
+def grid(images: Tensor, nrow: int, padding: int = GRID_PADDING) -> Tensor:
     """Images ``(N, 1, 28, 28)`` tiled ``nrow`` to a row, ``padding`` white pixels between them; shape ``(H, W)``."""
     n, (h, w) = len(images), IMAGE_SHAPE[1:]
     rows = -(-n // nrow)
@@ -98,6 +99,8 @@ def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None
     if len(images) > arguments.MAX_IMAGES:
         raise ValueError(f"images holds {len(images):,} images; a figure shows at most {arguments.MAX_IMAGES:,}.")
     rows, columns = -(-len(images) // nrow), min(nrow, len(images))
+    row_labels = None if row_labels is None else [str(label) for label in row_labels]
+    column_labels = None if column_labels is None else [str(label) for label in column_labels]
     for name, labels, count in (("row_labels", row_labels, rows), ("column_labels", column_labels, columns)):
         if labels is not None and len(labels) != count:
             raise ValueError(f"{name} needs {count} labels for this grid, got {len(labels)}.")
@@ -107,8 +110,8 @@ def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None
     if row_labels is None and column_labels is None:
         ax.axis("off")
         return fig
-    tile, padding = IMAGE_SHAPE[1] + 2, 2  # grid()'s tile: an image and its padding
-    centres = [padding + tile * i + IMAGE_SHAPE[1] / 2 - 0.5 for i in range(max(rows, columns))]
+    tile = IMAGE_SHAPE[1] + GRID_PADDING  # grid()'s tile: an image and the padding before it
+    centres = [GRID_PADDING + tile * i + IMAGE_SHAPE[1] / 2 - 0.5 for i in range(max(rows, columns))]
     ax.set_yticks(centres[:rows] if row_labels is not None else [], labels=row_labels or [], fontsize=LABEL_SIZE - 1)
     ax.set_xticks(centres[:columns] if column_labels is not None else [], labels=column_labels or [],
                   fontsize=LABEL_SIZE - 1)
@@ -213,7 +216,7 @@ def interpolate(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12, ax=None
     """A strip of ``n`` images decoded along the straight path from x_1's code to x_2's."""
     _, images = interpolate_codes(model, x_1, x_2, n)
     ends = ["$x_1$", *[""] * (len(images) - 2), "$x_2$"]  # the strip's two ends, named under them
-    return plot_images(images, nrow=n, title=f"From x_1 (left) to x_2 (right) in {n} steps", ax=ax,
+    return plot_images(images, nrow=n, title=f"From x_1 to x_2 in {n} steps", ax=ax,
                        column_labels=ends)
 
 

@@ -6,6 +6,7 @@ from it; ``benchmarks/README.md`` has the measurements behind every default here
 """
 
 import math
+import os
 import random
 import time
 import warnings
@@ -21,7 +22,7 @@ from tqdm.auto import tqdm
 
 from . import arguments
 from .data import FULL_SIZE, Split, batches
-from .losses import RECONSTRUCTION, kl_divergence, reconstruction_loss
+from .losses import RECONSTRUCTION, kl_terms, reconstruction_loss
 
 BATCH_SIZE = 512  # large batches run the CPU's matmuls near their peak
 LEARNING_RATE = 1e-2  # Adam's step size at the top of the schedule
@@ -37,9 +38,20 @@ PROGRESS_EVERY = 10  # batches between progress-bar updates: each update costs t
 PROGRESS_SECONDS = 0.5
 
 
+SEED_OFFSET_ENV = "VAE_LAB_SEED_OFFSET"  # set to e.g. 100 to re-run the notebooks with other seeds
+
+
 def set_seed(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) random number generators."""
+    """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) random number generators.
+
+    With ``$VAE_LAB_SEED_OFFSET`` set (a whole number), ``seed + offset`` is used instead: the way
+    to check that the notebooks' asserts, and so their readings, hold for other seeds too.
+    """
     seed = arguments.whole("seed", seed, low=0)
+    offset = os.environ.get(SEED_OFFSET_ENV, "0").strip() or "0"
+    if not (offset.isascii() and offset.isdigit()):
+        raise ValueError(f"${SEED_OFFSET_ENV} must be a whole number >= 0, got {offset!r}.")
+    seed = arguments.whole(f"seed + ${SEED_OFFSET_ENV}", seed + int(offset), low=0, high=2**32 - 1)  # NumPy's limit
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -112,16 +124,15 @@ def loss_terms(model: nn.Module, x: Tensor, y: Tensor | None, beta: float, likel
     kl = x_hat.new_zeros(()) if kl is None else kl
     counted = kl
     if free_bits > 0:
-        # kl_divergence sums over its columns: given (latent_dims, B), it sums each dimension over the batch
-        kl_dims = kl_divergence(model.encoder.mu.T, model.encoder.log_sigma.T)  # (latent_dims,)
+        kl_dims = kl_terms(model.encoder.mu, model.encoder.log_sigma).sum(dim=0)  # (latent_dims,), batch-summed
         counted = kl_dims.clamp(min=free_bits * len(x)).sum()
     return recon + beta * counted, recon, kl
 
 
 def kl_weight(step: int, warmup_steps: int, beta: float) -> float:
-    """The KL term's weight at step ``step`` (0-based): rising linearly from beta / warmup_steps to beta
-    over the first ``warmup_steps`` steps, then beta ("KL annealing", Bowman et al. 2016; "warm-up",
-    Sønderby et al. 2016). ``warmup_steps = 0``: beta throughout."""
+    """The KL term's weight at step ``step`` (0-based): rising linearly from beta / warmup_steps at the
+    first step to beta at step ``warmup_steps - 1``, then beta. A linear "warm-up" (Sønderby et al.
+    2016); Bowman et al. (2016) annealed the weight along a sigmoid. ``warmup_steps = 0``: beta throughout."""
     return beta * min(1.0, (step + 1) / warmup_steps) if warmup_steps > 0 else beta
 
 
@@ -187,13 +198,15 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
         beta: the KL term's weight: 1 is the VAE, other values a beta-VAE (Higgins et al. 2017).
         likelihood: ``"gaussian"`` (summed squared error, the lecture's) or ``"bernoulli"`` (binary cross-entropy).
         schedule: ``"cosine"`` (warm-up, then decay) or ``"constant"`` (Adam at ``lr`` throughout, as the lecture).
-        kl_warmup: epochs (may be fractional) over which the KL weight rises linearly from 0 to ``beta``
-            (``kl_weight``); 0 for none. A cure for posterior collapse that starts early in training.
+        kl_warmup: epochs (may be fractional, at most ``epochs``) over which the KL weight rises linearly
+            to ``beta`` (``kl_weight``); 0 for none. A cure for posterior collapse that starts early in training.
         free_bits: each latent dimension's KL counts as at least this many nats per image (``loss_terms``);
             0 for none. A cure for posterior collapse that changes the objective.
 
     Returns:
-        History with per-image training losses for each finished epoch.
+        History with per-image training losses for each finished epoch; its ``total`` is reconstruction
+        + beta * KL at the full beta, the loss ``evaluate`` reports, also during a KL warm-up or with free
+        bits (where the loss minimised differs from it).
     """
     device = arguments.model(model, "train")
     epochs = epochs_for(data) if epochs is None else arguments.whole("epochs", epochs)
@@ -201,12 +214,17 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
     beta, likelihood = arguments.real("beta", beta, low=0), arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     arguments.choice("schedule", schedule, SCHEDULES)
     kl_warmup, free_bits = arguments.real("kl_warmup", kl_warmup, low=0), arguments.real("free_bits", free_bits, low=0)
+    if kl_warmup > epochs:
+        raise ValueError(f"kl_warmup={kl_warmup:g} is longer than the training (epochs={epochs}): the KL weight "
+                         f"would never reach beta. Give kl_warmup <= epochs, e.g. kl_warmup={epochs / 2:g}.")
+    if free_bits > 0:
+        arguments.variational(model, "train with free_bits")
     images, labels = on_device(data, device)
     if test_data is not None:  # checked and moved once, before any step; a Split only where there are labels
         test_images, test_labels = on_device(test_data, device, "test_data")
         test_data = test_images if test_labels is None else Split(test_images, test_labels)
     steps_per_epoch = -(-len(images) // batch_size)
-    steps, warmup_steps = epochs * steps_per_epoch, round(kl_warmup * steps_per_epoch)
+    steps, warmup_steps = epochs * steps_per_epoch, math.ceil(kl_warmup * steps_per_epoch)  # >= 1 if kl_warmup > 0
     weight = partial(kl_weight, warmup_steps=warmup_steps, beta=beta)  # weight(step): the KL term's weight
     # fused Adam updates all parameters in one kernel; it exists on CPU and CUDA only
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
@@ -220,6 +238,7 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
             sums = train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight, likelihood, bar, epoch,
                                free_bits)
             seconds += time.perf_counter() - start
+            sums[0] = sums[1] + beta * sums[2]  # the loss at the full beta, not the warmed-up or free-bits one
             for name, value in zip(("total", "recon", "kl"), sums):
                 getattr(history, name).append(value / len(images))
             history.seconds.append(seconds)
@@ -330,7 +349,7 @@ def kl_per_dimension(model: nn.Module, data: Split | Tensor, batch_size: int = E
         for x, y in labelled_batches(images, labels, batch_size):
             model.encode(x, y)
             mu, log_sigma = model.encoder.mu, model.encoder.log_sigma
-            total += kl_divergence(mu.T, log_sigma.T).cpu()  # given (latent_dims, B): each dimension's sum
+            total += kl_terms(mu, log_sigma).sum(dim=0).cpu()
     return (total / len(images)).float()
 
 
@@ -343,7 +362,15 @@ def latent_activity(model: nn.Module, data: Split | Tensor, batch_size: int = EV
 
     Burda, Grosse & Salakhutdinov (2016, section 5.2) call a dimension *active* when this
     exceeds ``ACTIVE`` = 0.01: an inactive one gives (nearly) the same mu to every image,
-    so the decoder learns nothing from it. Unlike the KL per dimension it ignores sigma.
+    so the decoder learns nothing from it. Unlike the KL per dimension it ignores sigma;
+    a dimension's mean KL is at least half its activity, so "active" means a KL of at least
+    0.005 nats. A conditional model's mu also depends on the digit y, so its activity
+    includes the spread between digits.
+
+    Args:
+        model: a variational model of the library.
+        data: images, a ``Split`` (labels go to a conditional model) or a tensor ``(N, 1, 28, 28)``.
+        batch_size: images encoded at once.
 
     Returns:
         shape ``(latent_dims,)``, on the CPU.
@@ -356,7 +383,8 @@ def latent_activity(model: nn.Module, data: Split | Tensor, batch_size: int = EV
     return mu.var(dim=0, correction=0).float()
 
 
-def active_units(model: nn.Module, data: Split | Tensor, threshold: float = ACTIVE) -> int:
+def active_units(model: nn.Module, data: Split | Tensor, threshold: float = ACTIVE,
+                 batch_size: int = EVAL_BATCH_SIZE) -> int:
     """How many latent dimensions are active on ``data``: ``latent_activity`` above ``threshold``."""
     threshold = arguments.real("threshold", threshold, low=0)
-    return int((latent_activity(model, data) > threshold).sum())
+    return int((latent_activity(model, data, batch_size) > threshold).sum())
