@@ -376,8 +376,8 @@ def test_kl_weight_rises_linearly_then_stays():
     assert training.kl_weight(0, 0, beta=3.0) == 3.0
 
 
-def test_kl_warmup_weighs_the_kl_term_by_step(monkeypatch):
-    """With kl_warmup=1 on 4 batches per epoch, the steps see weights 1/4, 2/4, 3/4, 1, 1, ... (times beta)."""
+def kl_weights_seen(monkeypatch) -> list[float]:
+    """The KL weight of every training step from now on, recorded by wrapping training.loss_terms."""
     seen = []
     original = training.loss_terms
 
@@ -386,6 +386,12 @@ def test_kl_warmup_weighs_the_kl_term_by_step(monkeypatch):
         return original(model, x, y, beta, likelihood, free_bits)
 
     monkeypatch.setattr(training, "loss_terms", spy)
+    return seen
+
+
+def test_kl_warmup_weighs_the_kl_term_by_step(monkeypatch):
+    """With kl_warmup=1 on 4 batches per epoch, the steps see weights 1/4, 2/4, 3/4, 1, 1, ... (times beta)."""
+    seen = kl_weights_seen(monkeypatch)
     set_seed(0)
     train(VariationalAutoencoder(2), blobs(512), epochs=2, batch_size=128, beta=2.0, kl_warmup=1, progress=False)
     assert seen == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0]
@@ -487,14 +493,7 @@ def test_a_warm_up_longer_than_training_is_refused():
 
 
 def test_a_short_warm_up_still_takes_a_step_and_the_history_keeps_the_full_beta(monkeypatch):
-    seen = []
-    original = training.loss_terms
-
-    def spy(model, x, y, beta, likelihood, free_bits=0.0):
-        seen.append(beta)
-        return original(model, x, y, beta, likelihood, free_bits)
-
-    monkeypatch.setattr(training, "loss_terms", spy)
+    seen = kl_weights_seen(monkeypatch)
     set_seed(0)
     history = train(VariationalAutoencoder(2), blobs(512), epochs=1, batch_size=128, beta=2.0, kl_warmup=0.3,
                     progress=False)
