@@ -1,12 +1,15 @@
 """train(..., cache=True): hits, misses when anything that decides the result changes, and the faults it survives."""
 
 import functools
+import os
+import stat
 import subprocess
 import sys
 import textwrap
 
 import pytest
 import torch
+from faults import python_with_full_disk
 
 from vae_lab import cache, training
 from vae_lab.cache import RETRAIN_ENV, CacheWarning, train
@@ -262,3 +265,60 @@ def test_the_wrapper_shows_trains_arguments_and_cache():
     parameters = inspect.signature(train).parameters
     assert list(parameters)[:-1] == list(inspect.signature(training.train).parameters)
     assert list(parameters)[-1] == "cache" and "cache" in train.__doc__
+
+
+def test_a_full_disk_warns_and_returns_the_history(tmp_path):
+    script = textwrap.dedent(f"""
+        import warnings
+        import torch
+        from vae_lab import VariationalAutoencoder, train
+        data = torch.rand(256, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = train(VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
+                            cache={str(tmp_path)!r})
+        print(len(history), history.from_cache)
+        print(*(f"{{w.category.__name__}}: {{w.message}}" for w in caught), sep="\\n")
+    """)
+    result = python_with_full_disk(script, 20_000, cwd=os.getcwd())  # an entry takes ~1.6 MB
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("2 False\nCacheWarning: Could not write the cache entry")
+    assert "File too large); the trained model is kept in memory only." in result.stdout
+    assert list(tmp_path.iterdir()) == []  # no half entry, no temporary file
+
+
+def test_any_failure_to_write_an_entry_warns_and_returns_the_history(tmp_path, data, monkeypatch):
+    def torch_on_a_full_disk(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:626] . unexpected pos 64 vs 0")
+
+    monkeypatch.setattr(torch, "save", torch_on_a_full_disk)
+    with pytest.warns(CacheWarning, match=r"Could not write the cache entry .*\(RuntimeError: .*unexpected pos"):
+        model, history = run(data, tmp_path)
+    assert len(history) == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_an_entry_is_readable_by_other_users(tmp_path, data):
+    old_umask = os.umask(0o022)
+    try:
+        run(data, tmp_path)
+    finally:
+        os.umask(old_umask)
+    [entry] = tmp_path.iterdir()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o644  # the instructor's cache, read by the class
+
+
+@pytest.mark.parametrize("value, retrains", [("", False), ("0", False), ("00", False), ("false", False),
+                                             ("No", False), ("off", False), ("1", True), ("01", True),
+                                             ("true", True), ("YES", True)])
+def test_the_retrain_variable_reads_as_a_person_means_it(tmp_path, data, monkeypatch, value, retrains):
+    run(data, tmp_path)
+    counter = CountingTrain(monkeypatch)
+    monkeypatch.setenv(RETRAIN_ENV, value)
+    assert run(data, tmp_path)[1].from_cache is not retrains and counter.calls == retrains
+
+
+def test_a_retrain_value_that_means_nothing_is_named(tmp_path, data, monkeypatch):
+    run(data, tmp_path)
+    monkeypatch.setenv(RETRAIN_ENV, "maybe")
+    with pytest.raises(ValueError, match=r"\$VAE_LAB_RETRAIN must be 1 .* got 'maybe'"):
+        run(data, tmp_path)

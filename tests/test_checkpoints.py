@@ -1,10 +1,18 @@
+import base64
+import os
+import stat
+
 import pytest
 import torch
+from faults import python_with_full_disk
 
 from vae_lab import checkpoints
 from vae_lab.checkpoints import checksum, load_model, load_weights, save_model
 from vae_lab.models import Autoencoder, VariationalAutoencoder
 from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+
+PNG = base64.b64decode(  # a 1x1 white PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
 
 
 def hand_made(path, state_dict, **header):
@@ -150,3 +158,56 @@ def test_round_trip_of_the_variations(tmp_path, images, model, y):
     assert getattr(loaded, "classes", None) == getattr(model, "classes", None)
     given = () if y is None else (y,)
     torch.testing.assert_close(loaded.encode(images, *given), model.encode(images, *given))
+
+
+def test_a_read_only_checkpoint_is_never_replaced(tmp_path, images):
+    old = VariationalAutoencoder(2)
+    path = save_model(old, tmp_path / "vae.pt")
+    path.chmod(0o444)  # root ignores this when writing; save_model must not
+    with pytest.raises(PermissionError, match="vae.pt is read-only"):
+        save_model(VariationalAutoencoder(2), path)
+    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+
+
+def test_a_link_is_saved_through_and_a_new_checkpoint_is_readable_by_others(tmp_path, images):
+    target = save_model(Autoencoder(2), tmp_path / "real.pt")
+    link = tmp_path / "link.pt"
+    link.symlink_to(target.name)
+    new = Autoencoder(2)
+    save_model(new, link)
+    assert link.is_symlink()
+    torch.testing.assert_close(load_model(target).encode(images), new.encode(images))
+    old_umask = os.umask(0o022)
+    try:
+        assert stat.S_IMODE(save_model(new, tmp_path / "shared.pt").stat().st_mode) == 0o644  # not 0600
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_full_disk_keeps_the_old_checkpoint_and_names_it(tmp_path, images):
+    old = VariationalAutoencoder(2)
+    path = save_model(old, tmp_path / "vae.pt")
+    code = ("from vae_lab import VariationalAutoencoder, save_model\n"
+            f"save_model(VariationalAutoencoder(2, hidden=1024), {str(path)!r})")
+    result = python_with_full_disk(code, path.stat().st_size, cwd=os.getcwd())
+    assert result.returncode == 1
+    assert f"OSError: [Errno 27] File too large: '{path}'" in result.stderr
+    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+    assert [f.name for f in tmp_path.iterdir()] == ["vae.pt"]
+
+
+@pytest.mark.parametrize("name", [["VariationalAutoencoder"], None, 3])
+def test_a_class_name_that_is_not_a_string_is_refused(tmp_path, name):
+    path = hand_made(tmp_path / "odd.pt", Autoencoder(2).state_dict(), **{"class": name, "latent_dims": 2})
+    with pytest.raises(ValueError, match=r"holds a .*; load_model rebuilds only \['Autoencoder'"):
+        load_model(path)
+
+
+def test_a_picture_is_refused_in_our_words_without_pytorch_s_advice(tmp_path):
+    path = tmp_path / "digit.png"
+    path.write_bytes(PNG)
+    with pytest.raises(ValueError) as raised:
+        load_model(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is not a readable checkpoint: it was not written by torch.save")
+    assert "weights_only" not in message and "file an issue" not in message

@@ -16,7 +16,8 @@ An entry is a checkpoint (``checkpoints.save_model``'s format: the class, sizes,
 and their checksum) that also holds the History and the generator's state after
 training, so that the cells after a cache hit draw the same random numbers as after
 real training. A damaged or unreadable entry is trained again with a warning; a cache that
-cannot be written warns and the trained model is kept.
+cannot be written (a full disk included) warns and the trained model is kept. Entries are
+written whole or not at all (``files.write_atomic``), readable by others under the usual umask.
 """
 
 import copy
@@ -37,6 +38,8 @@ from .data import Split, default_folder
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
+RETRAIN_WORDS = {"1": True, "true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, lower-cased
+                 "": False, "0": False, "false": False, "no": False, "off": False}
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
 TRAINING_CODE = (arguments, data, losses, models, training, variants)  # the modules a training run goes through
@@ -54,13 +57,14 @@ def default_cache_dir() -> Path:
 def train(model: nn.Module, data: Split | Tensor, *args, cache: bool | str | Path = False, **kwargs):
     """``training.train(model, data, ...)``; with ``cache``, its result is kept and loaded when the same training runs
     again. ``cache``: True for ``default_cache_dir()``, or a folder; ``$VAE_LAB_RETRAIN=1`` trains anyway."""
+    data = arguments.split(data)  # the lecture's DataLoader, read once (its order is random: the key needs tensors)
     if cache is False or cache is None:
         return training.train(model, data, *args, **kwargs)
     arguments.model(model, "train")
     folder = default_cache_dir() if cache is True else Path(cache)
     key = cache_key(model, data, args, kwargs)
     path = folder / f"{type(model).__name__}-{getattr(model, 'latent_dims', 'x')}d-{key}.pt"
-    if path.is_file() and os.environ.get(RETRAIN_ENV, "") in ("", "0"):
+    if path.is_file() and not retrain_requested():
         history = load_entry(path, model)
         if history is not None:
             return history
@@ -75,6 +79,17 @@ train.__signature__ = inspect.signature(training.train).replace(parameters=[
     inspect.Parameter("cache", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool | str | Path"),
 ])
 train.__doc__ = f"{training.train.__doc__}\n    {train.__doc__}"
+
+
+def retrain_requested() -> bool:
+    """Whether ``$VAE_LAB_RETRAIN`` asks to train again: 1/true/yes/on, or 0/false/no/off (or unset, or 00)."""
+    value = os.environ.get(RETRAIN_ENV, "").strip().lower()
+    if value.isdigit():
+        return int(value) != 0
+    if value not in RETRAIN_WORDS:
+        raise ValueError(f"${RETRAIN_ENV} must be 1 (or true, yes) to train again, or 0 (or false, no, or unset) to "
+                         f"load cached models; got {os.environ[RETRAIN_ENV]!r}.")
+    return RETRAIN_WORDS[value]
 
 
 def cache_key(model: nn.Module, data: Split | Tensor, args: tuple, kwargs: dict) -> str:
@@ -164,14 +179,14 @@ def load_entry(path: Path, model: nn.Module):
     except Exception as error:  # a truncated file, a flipped byte, another format: train instead
         model.load_state_dict(before)
         set_rng_states(model, states)
-        problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
-        warnings.warn(f"Could not read the cached model {path} ({problem}); training again.", CacheWarning,
+        warnings.warn(f"Could not read the cached model {path} ({described(error)}); training again.", CacheWarning,
                       stacklevel=3)
         return None
 
 
 def store_entry(path: Path, model: nn.Module, history) -> None:
-    """Write a cache entry; if that is impossible, warn (the trained model stays in memory)."""
+    """Write a cache entry; if that is impossible for any reason (a full disk, a read-only folder, an error while
+    serialising), warn: the trained model stays in memory and ``train`` returns its History."""
     if not finite(model.state_dict()):
         warnings.warn("The trained model has NaN or infinite weights: not cached.", CacheWarning, stacklevel=3)
         return
@@ -179,6 +194,13 @@ def store_entry(path: Path, model: nn.Module, history) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_save({**contents(model), "history": fields, "rng": rng_states(model)}, path)
-    except OSError as error:
-        warnings.warn(f"Could not write the cache entry {path} ({error}); the trained model is kept in memory only.",
-                      CacheWarning, stacklevel=3)
+    except Exception as error:  # training took minutes: no failure to cache it may lose the result
+        warnings.warn(f"Could not write the cache entry {path} ({described(error)}); the trained model is kept in "
+                      "memory only.", CacheWarning, stacklevel=3)
+
+
+def described(error: Exception) -> str:
+    """An error in a few words: an OSError's reason ("No space left on device"), else its type and first line."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]

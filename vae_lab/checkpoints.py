@@ -1,19 +1,21 @@
 """Save and load trained models: the architecture beside the weights, written whole and checksummed.
 
-A file is written to a temporary name beside its destination and renamed over it,
-so that a save killed halfway leaves the old file as it was. The SHA-256 of the
+A file is written whole or not at all (``files.write_atomic``): a save killed halfway,
+or stopped by a full disk, leaves the old file as it was; a read-only file is never
+replaced, and a link is written through to its target. The SHA-256 of the
 weights is stored with them; a file whose weights no longer match it is refused.
 """
 
 import hashlib
-import os
-import tempfile
+import io
+import pickle
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from . import arguments
+from .files import write_atomic
 from .models import Autoencoder, VariationalAutoencoder
 from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
@@ -37,20 +39,13 @@ def finite(state_dict: dict[str, Tensor]) -> bool:
 
 
 def atomic_save(contents: dict, path: Path) -> None:
-    """``torch.save`` to a unique temporary file beside ``path``, then rename it to ``path``.
+    """``torch.save`` into memory, then ``write_atomic`` to ``path``: the old file stays whole if either fails.
 
-    Readers see the old file or the new one, never part of one; two writers never share a temporary file.
+    Serialising first means a full disk is an ``OSError`` that names ``path``, not an error from inside torch.save.
     """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(contents, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:  # Ctrl-C included: leave no temporary file behind
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(contents, buffer)
+    write_atomic(path, buffer.getbuffer())
 
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
@@ -78,7 +73,8 @@ def read_checkpoint(path: str | Path) -> dict:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(error).__name__}: {error}).") from None
+        raise ValueError(f"{path} is not a readable checkpoint: {unreadable(error)}. Nothing was loaded. Save models "
+                         "with vae_lab.save_model and load them with vae_lab.load_model.") from None
     if not isinstance(checkpoint, dict) or not {"class", "state_dict", "checksum"} <= checkpoint.keys():
         raise ValueError(f"{path} is not a vae_lab checkpoint: save models with vae_lab.save_model.")
     state_dict = checkpoint["state_dict"]
@@ -90,11 +86,22 @@ def read_checkpoint(path: str | Path) -> dict:
     return checkpoint
 
 
+def unreadable(error: Exception) -> str:
+    """Why ``torch.load`` failed, in a sentence; never PyTorch's advice to unpickle with ``weights_only=False``,
+    which would run any code a foreign file holds."""
+    if isinstance(error, EOFError):
+        return "the file is empty or cut short"
+    if isinstance(error, pickle.UnpicklingError):
+        return "it was not written by torch.save, or it holds objects other than tensors and numbers"
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first.split('. ')[0][:200]}"
+
+
 def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
     """Rebuild the model saved at ``path`` (its class and sizes) on ``device``."""
     checkpoint = read_checkpoint(path)
     name = checkpoint["class"]
-    if name not in MODEL_CLASSES:
+    if not isinstance(name, str) or name not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a {name!r}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
     sizes = {key: checkpoint[key] for key in SIZES if key in checkpoint}
     try:

@@ -1,0 +1,120 @@
+"""write_atomic: whole or not at all; a full disk, Ctrl-C, a read-only file or a link never cost the old file."""
+
+import errno
+import os
+import stat
+
+import pytest
+from faults import python_with_full_disk, tiny_disk
+
+from vae_lab import files
+from vae_lab.files import write_atomic
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("contents, expected", [(b"new \xff bytes", b"new \xff bytes"),
+                                               ("new text, été", "new text, été".encode()),
+                                               (lambda file: file.write(b"by a function"), b"by a function")])
+def test_bytes_text_or_a_writing_function(tmp_path, contents, expected):
+    path = tmp_path / "a.txt"
+    assert write_atomic(path, contents) == path
+    assert path.read_bytes() == expected and leftovers(tmp_path) == []
+
+
+def test_a_new_file_gets_the_umask_and_an_old_one_keeps_its_mode(tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        assert mode(write_atomic(tmp_path / "new.txt", b"x")) == 0o644  # not mkstemp's 0600
+        os.umask(0o077)
+        assert mode(write_atomic(tmp_path / "private.txt", b"x")) == 0o600
+    finally:
+        os.umask(old_umask)
+    shared = tmp_path / "shared.txt"
+    shared.write_bytes(b"old")
+    shared.chmod(0o664)
+    assert mode(write_atomic(shared, b"new")) == 0o664
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("unexpected pos"), KeyboardInterrupt()])
+def test_a_write_that_fails_halfway_keeps_the_old_file(tmp_path, failure):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"old")
+
+    def half_then_fail(file):
+        file.write(b"half of the new")
+        raise failure
+
+    with pytest.raises(type(failure)) as raised:
+        write_atomic(path, half_then_fail)
+    assert path.read_bytes() == b"old" and leftovers(tmp_path) == []
+    assert f"Nothing was written to {path}" in "".join(raised.value.__notes__)
+
+
+def test_a_full_disk_keeps_the_old_file_and_the_error_names_it(tmp_path):
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"old" * 100)
+    code = f"from vae_lab.files import write_atomic\nwrite_atomic({str(path)!r}, bytes(100_000))"
+    result = python_with_full_disk(code, 10_000, cwd=os.getcwd())
+    assert result.returncode != 0
+    assert f"OSError: [Errno 27] File too large: '{path}'\nNothing was written to {path}" in result.stderr
+    assert ".partial" not in result.stderr
+    assert path.read_bytes() == b"old" * 100 and leftovers(tmp_path) == []
+
+
+def test_a_really_full_tmpfs(tmp_path):
+    with tiny_disk(tmp_path / "disk", kib=64) as disk:
+        path = disk / "a.bin"
+        path.write_bytes(b"old")
+        with pytest.raises(OSError, match="No space left on device") as raised:
+            write_atomic(path, bytes(1_000_000))
+        assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(path)
+        assert path.read_bytes() == b"old" and leftovers(disk) == []
+
+
+def test_a_read_only_file_is_refused_even_for_root(tmp_path):
+    path = tmp_path / "keep.txt"
+    path.write_bytes(b"mine")
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match=r"keep.txt is read-only \(mode 444\), so it was not replaced"):
+        write_atomic(path, b"theirs")
+    assert path.read_bytes() == b"mine" and leftovers(tmp_path) == []
+
+
+def test_a_link_is_written_through_to_its_target(tmp_path):
+    target = tmp_path / "real.txt"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target.name)
+    assert write_atomic(link, b"new") == link
+    assert link.is_symlink() and target.read_bytes() == b"new"
+
+
+def test_a_folder_or_a_missing_folder_is_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        write_atomic(tmp_path, b"x")
+    with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'no'} does not exist"):
+        write_atomic(tmp_path / "no" / "a.txt", b"x")
+
+
+def test_an_unwritable_folder_names_the_target_not_the_temporary_file(tmp_path, monkeypatch):
+    def refused(name, *args):
+        raise PermissionError(errno.EACCES, "Permission denied", str(name))
+
+    monkeypatch.setattr(files.os, "open", refused)  # as a folder without write permission (root is never refused)
+    with pytest.raises(PermissionError, match="Permission denied") as raised:
+        write_atomic(tmp_path / "a.txt", b"x")
+    assert raised.value.filename == str(tmp_path / "a.txt") and ".partial" not in str(raised.value)
+    assert "the file there before, if any, is unchanged" in raised.value.__notes__[0]
+
+
+def test_contents_of_another_type_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="contents must be bytes, a str or a function"):
+        write_atomic(tmp_path / "a.txt", 3)
+    assert leftovers(tmp_path) == [] and not (tmp_path / "a.txt").exists()

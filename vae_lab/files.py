@@ -1,0 +1,114 @@
+"""One safe way to write a file: whole or not at all, never half.
+
+``write_atomic(path, contents)`` writes to a new temporary file in the target's own
+folder, flushes it to the disk (fsync) and renames it over the target, which POSIX
+does in one step: readers see the old file or the new one, never part of one. On any
+failure (a full disk, Ctrl-C, an error in the code that writes) the temporary file is
+removed, the old file is left as it was, and the error names the target.
+
+It imports nothing from vae_lab, so that every writer of the library can use it.
+"""
+
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+NEW_FILE_MODE = 0o666  # before the umask: 0644 with the usual umask 022, as open(path, "w") gives
+
+
+def write_atomic(path: str | os.PathLike, contents: bytes | str | Callable[[BinaryIO], None]) -> Path:
+    """Write ``contents`` to ``path`` atomically; return ``path``.
+
+    Args:
+        path: the file to write. A symbolic link is written through (its target is replaced, the link stays);
+            an existing file keeps its permissions, a new one gets the user's umask (0644 by default).
+        contents: the bytes, a str (written as UTF-8), or a function that writes into the binary file it is given.
+
+    Raises:
+        PermissionError: ``path`` is read-only (no write permission for anyone, or none for this user).
+        OSError: the file could not be written (full disk, missing folder...): its ``filename`` is ``path``
+            (never the temporary file) and the file there before, if any, is unchanged.
+    """
+    target = Path(os.path.realpath(path))
+    mode = writable_mode(target, path)
+    temporary = None
+    try:
+        temporary, handle = create_temporary(target)
+        with os.fdopen(handle, "wb") as file:
+            write_contents(file, contents)
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as error:
+        remove(temporary)
+        raise renamed(error, path) from error
+    except BaseException as error:  # Ctrl-C, or an error in the code that writes: leave no temporary file behind
+        remove(temporary)
+        error.add_note(f"Nothing was written to {path}; the file there before, if any, is unchanged.")
+        raise
+    return Path(path)
+
+
+def writable_mode(target: Path, given: str | os.PathLike) -> int | None:
+    """The permission bits ``target`` has now (None if it does not exist); refuse a folder or a read-only file."""
+    if target.is_dir():
+        raise IsADirectoryError(f"{given} is a folder; give the name of a file inside it.")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"Cannot write {given}: the folder {target.parent} does not exist. Create it first.")
+    if not target.exists():
+        return None
+    mode = stat.S_IMODE(target.stat().st_mode)
+    # root may write anywhere, so the mode bits are checked too: chmod 444 means "keep this file" for everyone
+    if not os.access(target, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(f"{given} is read-only (mode {mode:o}), so it was not replaced. Make it writable "
+                              f"(chmod u+w {given}) or write to another file name.")
+    return mode
+
+
+def create_temporary(target: Path) -> tuple[Path, int]:
+    """A new, empty, hidden file beside ``target`` and its open descriptor; the kernel applies the umask to it."""
+    for _ in range(100):
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+        try:
+            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"Could not create a temporary file beside {target}: 100 names were taken.")
+
+
+def write_contents(file: BinaryIO, contents: bytes | str | Callable[[BinaryIO], None]) -> None:
+    """Write bytes, UTF-8 text, or call the writing function with ``file``."""
+    if isinstance(contents, str):
+        contents = contents.encode("utf-8")
+    if isinstance(contents, (bytes, bytearray, memoryview)):
+        file.write(contents)
+    elif callable(contents):
+        contents(file)
+    else:
+        raise TypeError(f"contents must be bytes, a str or a function that writes to a file, "
+                        f"got {type(contents).__name__}.")
+
+
+def remove(temporary: Path | None) -> None:
+    """Delete the temporary file, if it was created."""
+    if temporary is not None:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass  # the original error is the one to report
+
+
+def renamed(error: OSError, path: str | os.PathLike) -> OSError:
+    """An error of the same kind whose file name is ``path``, not the temporary file's, as in
+    ``[Errno 28] No space left on device: 'outputs/page.html'``; a note says that the old file is unchanged."""
+    try:
+        new = type(error)(error.errno, error.strerror or str(error), str(path))
+    except TypeError:  # an OSError subclass with a constructor of its own
+        new = OSError(error.errno, error.strerror or str(error), str(path))
+    new.add_note(f"Nothing was written to {path}; the file there before, if any, is unchanged.")
+    return new
