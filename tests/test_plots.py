@@ -321,7 +321,6 @@ def test_the_gif_plays_at_the_given_speed(tmp_path):
     "name, error, message",
     [
         ("path.png", ValueError, r"\bpath\b.*\.gif"),
-        ("path", ValueError, r"\bpath\b.*\.gif"),
         ("folder.gif", ValueError, r"\bpath\b.*folder"),
         ("missing/path.gif", FileNotFoundError, r"folder .*missing does not exist"),
         ("", ValueError, r"\bpath\b"),  # the folder itself

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
 
@@ -112,9 +113,11 @@ def labels(y: object, n: int, classes: int, name: str = "y") -> Tensor:
 
 
 def codes(z: object, latent_dims: int, name: str = "z") -> Tensor:
-    """A non-empty batch of finite codes, shape ``(B, latent_dims)``."""
+    """A non-empty batch of finite codes, shape ``(B, latent_dims)``; ``(B, 1, latent_dims)`` is reshaped to it."""
     if not isinstance(z, Tensor):
         raise TypeError(f"{name} must be a tensor of codes, shape (B, {latent_dims}), got {type(z).__name__}.")
+    if z.dim() == 3 and z.shape[1] == 1:  # (B, 1, d): the lecture's torch.stack of single codes (1, d)
+        z = z.reshape(len(z), -1)
     if z.dim() != 2 or z.shape[1] != latent_dims or len(z) == 0:
         raise ValueError(f"{name} must have shape (B, latent_dims) = (B, {latent_dims}), got {tuple(z.shape)}.")
     if not z.is_floating_point():
@@ -157,3 +160,52 @@ def file_path(name: str, path: object, suffix: str | None = None) -> Path:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {path}: the folder {path.parent} does not exist. Create it first.")
     return path
+
+
+def latent_dims(value: nn.Module) -> int:
+    """A model's ``latent_dims``; a model written like the lecture's keeps none: its decoder's input size then."""
+    dims = getattr(value, "latent_dims", None)
+    if dims is None:
+        first = next((m for m in value.decoder.modules() if isinstance(m, nn.Linear)), None)
+        if first is None:
+            raise TypeError(f"Cannot tell the latent_dims of {type(value).__name__}: give it a latent_dims attribute.")
+        dims = first.in_features
+    return dims
+
+
+def split(data: object, name: str = "data", max_batches: int | None = None) -> object:
+    """The lecture's ``DataLoader`` of ``(x, y)`` batches as a ``Split`` (its first ``max_batches`` batches, if given);
+    anything else is returned as it is, for the caller's own checks.
+
+    A loader over a ``TensorDataset`` or torchvision's MNIST with ``ToTensor`` is read from its
+    tensors at once, without running the transform on each image (a few seconds for 60,000).
+    """
+    if not isinstance(data, DataLoader):
+        return data
+    if max_batches is None and (tensors := dataset_tensors(data.dataset)) is not None:
+        return Split(*tensors)
+    xs, ys = [], []
+    for i, batch in enumerate(data):
+        if max_batches is not None and i >= max_batches:
+            break
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            raise TypeError(f"{name} must give batches (x, y) of images and labels, as the lecture's DataLoader over "
+                            f"torchvision's MNIST does; got a batch of type {type(batch).__name__}.")
+        xs.append(images(batch[0], f"a batch of {name}").reshape(-1, *IMAGE_SHAPE))
+        ys.append(torch.as_tensor(batch[1]).long())
+    if not xs:
+        raise ValueError(f"{name} is a DataLoader with no batches: its dataset is empty.")
+    return Split(torch.cat(xs), torch.cat(ys))
+
+
+def dataset_tensors(dataset: object) -> tuple[Tensor, Tensor] | None:
+    """``(images (N, 1, 28, 28) in [0, 1], labels (N,))`` of a TensorDataset of two tensors or of torchvision's
+    MNIST with ``ToTensor`` (the same floats as ToTensor gives), else None."""
+    if isinstance(dataset, TensorDataset) and len(dataset.tensors) == 2:
+        x, y = dataset.tensors
+    elif (type(dataset).__name__ == "MNIST" and type(getattr(dataset, "transform", None)).__name__ == "ToTensor"
+          and getattr(dataset, "target_transform", 0) is None and isinstance(getattr(dataset, "data", None), Tensor)):
+        x, y = dataset.data, dataset.targets
+    else:
+        return None
+    return images(x, "the DataLoader's images").reshape(-1, *IMAGE_SHAPE), torch.as_tensor(y).long()

@@ -7,12 +7,15 @@ chosen to be read on a projector. Files are written to explicit paths.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.data import DataLoader
 
 from . import arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
@@ -33,31 +36,58 @@ GIF_BYTES = 200 * 10**6  # the most an interpolation GIF's frames may take in me
 OUTLINE = {"linewidth": 3, "foreground": "white"}  # around digit names, to keep them legible over the dots
 
 
-def encode(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
+def encode(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
     """The deterministic code of each image (a VAE's mean mu), shape ``(N, latent_dims)``, on the CPU.
 
-    ``data``: a ``Split`` (a conditional model is given its labels) or images ``(N, 1, 28, 28)``.
+    ``data``: a ``Split`` (a conditional model is given its labels), images ``(N, 1, 28, 28)``
+    or the lecture's ``DataLoader``. A model written like the lecture's, without ``encode``,
+    is run through ``model.encoder``: its ``mu`` where the encoder keeps one, else (with a
+    warning, for a variational encoder) its random sample z.
     """
     device, batch_size = arguments.model(model, "encode"), arguments.whole("batch_size", batch_size)
+    data = arguments.split(data)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")
     with evaluation_mode(model):
-        return batchwise(model.encode, x, data.labels if isinstance(data, Split) else None, device, batch_size)
+        return batchwise(encoder_of(model), x, data.labels if isinstance(data, Split) else None, device, batch_size)
 
 
 def decode(model: nn.Module, z: Tensor, y: Tensor | None = None) -> Tensor:
-    """Codes ``(N, latent_dims)`` (digits ``(N,)`` too, for a conditional model) -> images ``(N, 1, 28, 28)``."""
+    """Codes ``(N, latent_dims)`` (digits ``(N,)`` too, for a conditional model) -> images ``(N, 1, 28, 28)``.
+
+    A model written like the lecture's, without ``decode``, is run through ``model.decoder``.
+    """
     device = arguments.model(model, "decode")
+    decoder = model.decode if hasattr(model, "decode") else lambda z, y=None: model.decoder(z)
     with evaluation_mode(model):
-        return batchwise(model.decode, arguments.codes(z, model.latent_dims), y, device, EVAL_BATCH_SIZE)
+        return batchwise(decoder, arguments.codes(z, arguments.latent_dims(model)), y, device, EVAL_BATCH_SIZE)
+
+
+def encoder_of(model: nn.Module):
+    """``model.encode``; for a model written like the lecture's (no ``encode``), a function ``(x, y) -> code`` through
+    ``model.encoder``, giving the encoder's ``mu`` where it keeps one after each call, else what it returns."""
+    if hasattr(model, "encode"):
+        return model.encode
+    if hasattr(model.encoder, "linear3") or torch.is_tensor(getattr(model.encoder, "kl", None)):
+        if not torch.is_tensor(getattr(model.encoder, "mu", None)):
+            warnings.warn(f"{type(model).__name__}'s encoder keeps no mu (it is written like the lecture's), so "
+                          "these codes are its random samples z, a little different at each call. For the mean "
+                          "code, add `self.mu = mu` to its forward.", stacklevel=3)
+
+    def encode_lecture(x: Tensor, y: Tensor | None = None) -> Tensor:
+        z = model.encoder(x)
+        mu = getattr(model.encoder, "mu", None)
+        return mu if torch.is_tensor(mu) and mu.shape == z.shape else z
+    return encode_lecture
 
 
 @torch.no_grad()
 def batchwise(method, inputs: Tensor, labels: Tensor | None, device: torch.device, batch_size: int) -> Tensor:
-    """``method(x, y)`` (a model, or its ``encode`` or ``decode``) batch by batch on ``device``, without gradients.
+    """``method(x, y)`` (a model, or its ``encode`` or ``decode``; ``method(x)`` where y is None, as a model written
+    like the lecture's takes) batch by batch on ``device``, without gradients.
 
     Returns the results joined on the CPU.
     """
-    return torch.cat([method(x.to(device), None if y is None else y.to(device)).cpu()
+    return torch.cat([(method(x.to(device)) if y is None else method(x.to(device), y.to(device))).cpu()
                       for x, y in labelled_batches(inputs, labels, batch_size)])
 
 
@@ -120,25 +150,32 @@ def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None
     return fig
 
 
-def plot_latent(model: nn.Module, data: Split, max_points: int = 5000, ax=None) -> Figure:
+def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 100, max_points: int = 5000,
+                ax=None) -> Figure:
     """Scatter the codes of ``data``'s images (a VAE's means mu), coloured by digit, each digit named at its centre.
 
     A 1-D latent space is drawn as code (x) against digit (y); of more than two
     dimensions the first two are drawn.
 
     Args:
-        model: a model of the library, e.g. a ``VariationalAutoencoder``.
-        data: a ``Split`` (images and labels), e.g. ``mnist.test``.
+        model: a model of the library, e.g. a ``VariationalAutoencoder``, or one written like the lecture's
+            (see ``encode``).
+        data: a ``Split`` (images and labels), e.g. ``mnist.test``, or the lecture's ``DataLoader``.
+        num_batches: of a ``DataLoader``, how many batches to draw (at most ``max_points`` images), as the lecture.
         max_points: how many images to encode and draw, from the start of ``data``.
         ax: an existing Axes to draw into.
     """
+    max_points = arguments.whole("max_points", max_points)
+    if isinstance(data, DataLoader):
+        data = arguments.split(data, max_batches=arguments.whole("num_batches", num_batches))
     if not isinstance(data, Split):
-        raise TypeError(f"data must be a vae_lab Split with labels, such as mnist.test; got {type(data).__name__}.")
-    n = min(len(data), arguments.whole("max_points", max_points))
+        raise TypeError(f"data must be a vae_lab Split with labels, such as mnist.test, or a DataLoader of (x, y) "
+                        f"batches; got {type(data).__name__}.")
+    n, dims = min(len(data), max_points), arguments.latent_dims(model)
     z, digits = encode(model, Split(data.images[:n], data.labels[:n])).numpy(), data.labels[:n].numpy()
-    extra = f" (first 2 of {z.shape[1]} dims)" if model.latent_dims > 2 else ""
+    extra = f" (first 2 of {z.shape[1]} dims)" if dims > 2 else ""
     fig, ax = figure(ax, (7, 6), f"{type(model).__name__}: codes of {n:,} images{extra}",
-                     "z" if model.latent_dims == 1 else "$z_1$", "digit" if model.latent_dims == 1 else "$z_2$")
+                     "z" if dims == 1 else "$z_1$", "digit" if dims == 1 else "$z_2$")
     if z.shape[1] == 1:  # spread each digit's row a little so that the points do not hide each other
         z = np.concatenate([z, digits[:, None] + np.random.default_rng(0).uniform(-0.3, 0.3, size=(n, 1))], axis=1)
         ax.set_yticks(range(10))
@@ -167,10 +204,12 @@ def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax
 
     Each cell shows the digit decoded from the code at its centre; the axes are in
     latent units, z_1 to the right and z_2 upwards, as in ``plot_latent``. A
-    conditional model draws the given ``digit`` in every cell.
+    conditional model draws the given ``digit`` in every cell. The lecture's call
+    ``plot_reconstructed(autoencoder, r0=(-3, 3), r1=(-3, 3), n=12)`` works as it is, on a
+    model written like the lecture's too.
     """
     arguments.model(model, "plot_reconstructed")
-    if (dims := getattr(model, "latent_dims", None)) != 2:
+    if (dims := arguments.latent_dims(model)) != 2:
         raise ValueError(f"plot_reconstructed draws a 2-D latent space, but this model has latent_dims={dims}. "
                          "Use plot_samples, or a model with latent_dims=2.")
     (x0, x1), (y0, y1) = arguments.interval("r0", r0), arguments.interval("r1", r1)
@@ -199,13 +238,15 @@ def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -
     """The straight path from x_1's code to x_2's, and the images decoded along it.
 
     Args:
-        x_1, x_2: single images, e.g. ``mnist.test.images[0]`` of shape ``(1, 28, 28)``.
+        model: a model of the library, or one written like the lecture's (see ``encode``).
+        x_1, x_2: single images, e.g. ``mnist.test.images[0]`` or the lecture's ``x[y == 1][1]``, of shape
+            ``(1, 28, 28)``, ``(28, 28)`` or ``(1, 1, 28, 28)``, on any device.
         n: points on the path, both ends included (at least 2).
 
     Returns:
         ``(z, images)``: codes ``(n, latent_dims)`` and images ``(n, 1, 28, 28)``, on the CPU.
     """
-    x = torch.cat([single_image("x_1", x_1), single_image("x_2", x_2)])
+    x = torch.cat([single_image("x_1", x_1).cpu(), single_image("x_2", x_2).cpu()])
     n = arguments.whole("n", n, low=2, high=arguments.MAX_IMAGES)
     z_1, z_2 = encode(model, x)
     z = z_1 + torch.linspace(0, 1, n).unsqueeze(1) * (z_2 - z_1)  # (n, latent_dims)
@@ -214,7 +255,7 @@ def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -
 
 def interpolate(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12, ax=None) -> Figure:
     """A strip of ``n`` images decoded along the straight path from x_1's code to x_2's."""
-    _, images = interpolate_codes(model, x_1, x_2, n)
+    _, images = interpolate_codes(model, x_1, x_2, n)  # the lecture's arguments: see interpolate_codes
     ends = ["$x_1$", *[""] * (len(images) - 2), "$x_2$"]  # the strip's two ends, named under them
     return plot_images(images, nrow=n, title=f"From x_1 to x_2 in {n} steps", ax=ax,
                        column_labels=ends)
@@ -224,14 +265,17 @@ def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 5
     """Write an animated GIF of the path from x_1 to x_2 and back, looping forever; return its path.
 
     Args:
-        path: where to write; must end in ``.gif`` and its folder must exist.
-        x_1, x_2: single images, e.g. ``(1, 28, 28)``.
+        path: where to write, ``"vae.gif"``, or a bare name such as ``"vae"`` (as the lecture writes it), to
+            which ``.gif`` is added; another suffix is refused. Its folder must exist.
+        x_1, x_2: single images, e.g. ``(1, 28, 28)`` (see ``interpolate_codes``).
         n: frames one way (the way back reuses them).
         scale: each pixel becomes a ``scale`` x ``scale`` block: 10 makes 280 x 280 frames.
         fps: frames per second.
     """
     import imageio.v3 as iio
 
+    if isinstance(path, (str, Path)) and str(path) and not Path(path).suffix and not Path(path).is_dir():
+        path = Path(f"{path}.gif")  # a bare name, as the lecture's f"{filename}.gif"
     path = arguments.file_path("path", path, ".gif")
     scale, fps = arguments.whole("scale", scale, high=32), arguments.whole("fps", fps, high=100)
     if 2 * arguments.whole("n", n, low=2) * (IMAGE_SHAPE[1] * scale) ** 2 > GIF_BYTES:
@@ -284,9 +328,10 @@ def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None
     arguments.model(model, "plot_samples")
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES)
     y = digits_for(model, digit, n)
-    z = torch.randn(n, model.latent_dims)
+    dims = arguments.latent_dims(model)
+    z = torch.randn(n, dims)
     of = "" if digit is None else f" as the digit {digit}"
-    title = f"Decoded from z ~ N(0, I){of}, latent_dims={model.latent_dims}"
+    title = f"Decoded from z ~ N(0, I){of}, latent_dims={dims}"
     return plot_images(decode(model, z, y), nrow=nrow, title=title, ax=ax)
 
 
@@ -304,4 +349,4 @@ def plot_digits_by_style(model: nn.Module, n_styles: int = 10, ax=None) -> Figur
     digits = torch.arange(classes).repeat_interleave(n_styles)
     return plot_images(decode(model, z, digits), nrow=n_styles, title="Each row one digit, each column one style",
                        ax=ax, row_labels=[f"digit {d}" for d in range(classes)],
-                       column_labels=[f"z{i + 1}" for i in range(n_styles)])
+                       column_labels=[f"style {i + 1}" for i in range(n_styles)])

@@ -18,6 +18,7 @@ from itertools import repeat
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from . import arguments
@@ -62,13 +63,13 @@ def get_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
 
 
-def epochs_for(data: Split | Tensor, full_epochs: int = EPOCHS) -> int:
+def epochs_for(data: Split | Tensor | DataLoader, full_epochs: int = EPOCHS) -> int:
     """Epochs that show a model as many images as ``full_epochs`` passes over the full MNIST.
 
     On the full training split this is ``full_epochs``; on the 4,000-image offline
     sample it is 15 times more, so that a model trained on it takes as many steps.
     """
-    full_epochs = arguments.whole("full_epochs", full_epochs)
+    full_epochs, data = arguments.whole("full_epochs", full_epochs), arguments.split(data)
     n = len(data.images if isinstance(data, Split) else arguments.images(data, "data"))
     return max(full_epochs, round(full_epochs * FULL_SIZE / n))
 
@@ -174,8 +175,8 @@ def labelled_batches(images: Tensor, labels: Tensor | None, batch_size: int):
     return zip(batches(images, batch_size), repeat(None) if labels is None else batches(labels, batch_size))
 
 
-def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, batch_size: int = BATCH_SIZE,
-          lr: float = LEARNING_RATE, test_data: Split | Tensor | None = None, progress: bool = True,
+def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | None = None, batch_size: int = BATCH_SIZE,
+          lr: float = LEARNING_RATE, test_data: Split | Tensor | DataLoader | None = None, progress: bool = True,
           beta: float = 1.0, likelihood: str = "gaussian", schedule: str = "cosine", kl_warmup: float = 0.0,
           free_bits: float = 0.0) -> History:
     """Train a model with Adam on the lecture's loss, reconstruction + beta * KL; return its History.
@@ -188,8 +189,9 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
 
     Args:
         model: the model, already on its device (``model.to(get_device())``).
-        data: training images, a ``Split`` (a conditional model is given its labels) or a tensor
-            ``(N, 1, 28, 28)`` in [0, 1].
+        data: training images, a ``Split`` (a conditional model is given its labels), a tensor
+            ``(N, 1, 28, 28)`` in [0, 1], or the lecture's ``DataLoader`` (its images are taken once and
+            batched as above: its own batch size and order are not used).
         epochs: passes over the data; by default ``epochs_for(data)``, i.e. ``EPOCHS`` on the full MNIST.
         batch_size: images per step.
         lr: Adam's largest step size.
@@ -208,7 +210,8 @@ def train(model: nn.Module, data: Split | Tensor, epochs: int | None = None, bat
         + beta * KL at the full beta, the loss ``evaluate`` reports, also during a KL warm-up or with free
         bits (where the loss minimised differs from it).
     """
-    device = arguments.model(model, "train")
+    device, data = arguments.model(model, "train"), arguments.split(data)
+    test_data = arguments.split(test_data, "test_data")
     epochs = epochs_for(data) if epochs is None else arguments.whole("epochs", epochs)
     batch_size, lr = arguments.whole("batch_size", batch_size), arguments.real("lr", lr, positive=True)
     beta, likelihood = arguments.real("beta", beta, low=0), arguments.choice("likelihood", likelihood, RECONSTRUCTION)
@@ -280,7 +283,7 @@ def train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight,
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATCH_SIZE, beta: float = 1.0,
+def evaluate(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int = EVAL_BATCH_SIZE, beta: float = 1.0,
              likelihood: str = "gaussian") -> dict[str, float]:
     """Reconstruction, KL and total (reconstruction + beta KL) per image on ``data``, without gradients.
 
@@ -290,7 +293,7 @@ def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATC
     Returns:
         ``{"recon": ..., "kl": ..., "total": ...}``, each per image.
     """
-    device = arguments.model(model, "evaluate")
+    device, data = arguments.model(model, "evaluate"), arguments.split(data)
     batch_size, beta = arguments.whole("batch_size", batch_size), arguments.real("beta", beta, low=0)
     arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     images, labels = on_device(data, device)
@@ -302,7 +305,7 @@ def evaluate(model: nn.Module, data: Split | Tensor, batch_size: int = EVAL_BATC
 
 
 @torch.no_grad()
-def init_biases(model: nn.Module, data: Split | Tensor) -> nn.Module:
+def init_biases(model: nn.Module, data: Split | Tensor | DataLoader) -> nn.Module:
     """Set two biases of a fresh model so that training starts from a sensible place; return the model.
 
     - The bias of the decoder's last layer becomes logit(m) = log(m / (1 - m)), m the mean
@@ -320,7 +323,7 @@ def init_biases(model: nn.Module, data: Split | Tensor) -> nn.Module:
         data: its training images, a ``Split`` or a tensor ``(N, 1, 28, 28)`` in [0, 1].
     """
     device = arguments.model(model, "init_biases")
-    mean = arguments.pixels(data).mean(dim=0).to(device)  # (1, 28, 28)
+    mean = arguments.pixels(arguments.split(data)).mean(dim=0).to(device)  # (1, 28, 28)
     output = [m for m in model.decoder.modules() if isinstance(m, (nn.Linear, nn.ConvTranspose2d))][-1]
     if output.bias.numel() != mean.numel():  # one bias per channel: the mean pixel
         mean = mean.mean().expand_as(output.bias)
