@@ -96,3 +96,107 @@ def test_the_encoder_check_leaves_the_random_numbers_as_they_were(capsys):
     torch.manual_seed(0)
     assert check_variational_encoder(encoder_class(lecture_forward)) is True
     torch.testing.assert_close(torch.rand(3), expected)
+
+
+def zeroing_inputs(mu, log_sigma):
+    """A wrong answer that zeroes its inputs in place: it returns the KL of N(0, 1), 0, whatever it is given."""
+    mu.zero_()
+    log_sigma.zero_()
+    return kl_divergence(mu, log_sigma)
+
+
+def subtracting_in_place(z_1, z_2, n):
+    """A right answer that reuses z_2 for the difference."""
+    z_2 -= z_1
+    return torch.cat([DECODER(z_1 + z_2 * t) for t in torch.linspace(0, 1, n)])
+
+
+def test_a_kl_that_zeroes_its_inputs_is_judged_on_the_originals(capsys):
+    assert check_kl(zeroing_inputs) is False
+    assert "values differ" in capsys.readouterr().out
+
+
+def test_an_interpolation_that_changes_z_2_in_place_is_right(capsys):
+    z_1, z_2 = torch.full((1, 2), -0.5), torch.ones(1, 2)
+    assert check_interpolate(subtracting_in_place, DECODER, z_1, z_2) is True
+    assert capsys.readouterr().out.startswith("✓") and torch.equal(z_2, torch.ones(1, 2))  # the caller's z_2 too
+
+
+@pytest.mark.parametrize("answer, printed", [
+    (lambda mu, sigma: mu + torch.randn_like(mu), "No gradient reaches sigma"),
+    (lambda mu, sigma: sigma * torch.randn_like(mu), "No gradient reaches mu"),
+    (lambda mu, sigma: mu.detach() + sigma * torch.randn_like(mu), "No gradient reaches mu"),
+    (lambda mu, sigma: mu + sigma.detach() * torch.randn_like(mu), "No gradient reaches sigma"),
+    (lambda mu, sigma: torch.randn(mu.shape) * 2, "No gradient reaches mu and sigma"),
+    (lambda mu, sigma: torch.randn(mu.shape, requires_grad=True), "No gradient reaches mu"),
+    (lambda mu, sigma: (mu + sigma * torch.randn_like(mu)).long(), "dtype torch.int64"),
+    (lambda mu, sigma: [1.0, 2.0], "Expected z of mu's shape"),
+])
+def test_the_commonest_wrong_reparameterizations_get_a_hint(capsys, answer, printed):
+    assert check_reparameterize(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗") and printed in out
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("check, answer", [(check_kl, kl_divergence), (check_sse, sse),
+                                           (check_reparameterize, reparameterize)])
+def test_a_right_answer_in_another_float_dtype_passes(capsys, check, answer, dtype):
+    assert check(lambda *args: answer(*args).to(dtype)) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+def test_a_right_interpolation_in_float64_passes(capsys):
+    def in_float64(z_1, z_2, n):
+        return torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.linspace(0, 1, n)]).double()
+
+    assert check_interpolate(in_float64, DECODER, torch.zeros(1, 2), torch.ones(1, 2)) is True
+
+
+@pytest.mark.parametrize("check, answer", [
+    (check_kl, lambda mu, ls: kl_divergence(mu, ls).long()),
+    (check_sse, lambda a, b: sse(a, b).long()),
+    (check_interpolate, lambda z_1, z_2, n: torch.zeros(n, 1, 28, 28, dtype=torch.int64)),
+])
+def test_a_result_of_whole_numbers_is_told_its_dtype(capsys, check, answer):
+    arguments = (DECODER, torch.zeros(1, 2), torch.ones(1, 2)) if check is check_interpolate else ()
+    assert check(answer, *arguments) is False
+    assert "has dtype torch.int64" in capsys.readouterr().out
+
+
+def test_an_encoder_that_never_sets_kl_is_told_so(capsys):
+    class NoKL(torch.nn.Module):
+        def __init__(self, latent_dims):
+            super().__init__()
+            self.linear1, self.linear2, self.linear3 = (torch.nn.Linear(784, 512), torch.nn.Linear(512, latent_dims),
+                                                        torch.nn.Linear(512, latent_dims))
+
+        def forward(self, x):
+            x = torch.relu(self.linear1(torch.flatten(x, start_dim=1)))
+            mu, sigma = self.linear2(x), torch.exp(self.linear3(x))
+            return mu + sigma * torch.randn_like(mu)
+
+    assert check_variational_encoder(NoKL) is False
+    assert "forward never set self.kl" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kl, printed", [("per row", "got shape (4,)"), ("float64", "✓"), ("int", "got 0")])
+def test_the_encoder_s_kl_of_another_shape_or_dtype(capsys, kl, printed):
+    def forward(self, x):
+        z = lecture_forward(self, x)
+        self.kl = {"per row": self.kl.expand(4), "float64": self.kl.double(), "int": 0}[kl]
+        return z
+
+    assert check_variational_encoder(encoder_class(forward)) is (kl == "float64")
+    assert printed in capsys.readouterr().out
+
+
+def test_a_check_that_stumbles_prints_a_hint_instead_of_raising(capsys):
+    class Shapeless(torch.Tensor):  # a result that breaks the check itself
+        @property
+        def shape(self):
+            raise RuntimeError("no shape")
+
+    assert check_kl(lambda mu, log_sigma: kl_divergence(mu, log_sigma).as_subclass(Shapeless)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ The check could not judge your answer (RuntimeError: no shape)")
