@@ -1,6 +1,7 @@
 """export_explorer: a page that decodes in plain JavaScript what PyTorch decodes, checked in headless Chromium."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -8,9 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 import torch
+from faults import python_with_full_disk
 from synthetic import blobs
 
-from vae_lab.browser import MAX_BYTES, export_explorer, reference
+from vae_lab.browser import MAX_BYTES, PAGE, export_explorer, reference
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder
 from vae_lab.training import set_seed
@@ -101,3 +103,80 @@ def test_data_that_are_not_images_are_named(tmp_path):
     with pytest.raises(ValueError, match="data"):
         export_explorer(VariationalAutoencoder(2), Split(torch.rand(5, 3, 32, 32), torch.zeros(5, dtype=torch.long)),
                         tmp_path / "page.html")
+
+
+def config(page):
+    """The data the page's script reads: the JSON after ``const C =``."""
+    return json.loads(re.search(r"const C = (.*);\n", page.read_text()).group(1))
+
+
+def test_a_model_with_nan_weights_gets_no_page(tmp_path):
+    model = VariationalAutoencoder(2)
+    with torch.no_grad():
+        model.encoder.linear2.bias[0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinite weights"):
+        export_explorer(model, blobs(20), tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("labels, error, message", [
+    (torch.arange(19) % 4, ValueError, r"data.labels must hold one label per image, shape \(20,\), got shape \(19,\)"),
+    (torch.full((20,), 300), ValueError, "data.labels must hold labels in 0..9, got values from 300 to 300"),
+    (-torch.ones(20, dtype=torch.long), ValueError, "labels in 0..9, got values from -1"),
+    (torch.zeros(20), TypeError, "whole-number labels .* got dtype torch.float32"),
+    ([0.5] * 20, TypeError, "whole-number labels .* got dtype torch.float64"),
+    (["seven"] * 20, TypeError, "data.labels must be whole numbers 0..9, one per image; got a list"),
+    (None, TypeError, "give data.labels as a tensor of 20 labels"),
+])
+def test_labels_that_are_not_one_digit_per_image_get_a_sentence(tmp_path, labels, error, message):
+    with pytest.raises(error, match=message):
+        export_explorer(VariationalAutoencoder(2), Split(blobs(20).images, labels), tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_labels_given_as_a_list_of_whole_numbers_are_taken(tmp_path):
+    data = blobs(20)
+    page = export_explorer(VariationalAutoencoder(2), Split(data.images, data.labels.tolist()), tmp_path / "p.html")
+    same = export_explorer(VariationalAutoencoder(2), data, tmp_path / "q.html")
+    assert config(page)["labels"] == config(same)["labels"]
+
+
+def test_pixels_in_0_to_255_are_refused(tmp_path):
+    data = blobs(20)
+    with pytest.raises(ValueError, match=r"data.images has pixel values from .* to 2\d\d.*Divide 0..255 pixels by 255"):
+        export_explorer(VariationalAutoencoder(2), Split(data.images * 255, data.labels), tmp_path / "page.html")
+
+
+def test_text_embedded_in_the_script_cannot_end_it(tmp_path):
+    sneaky = type("</script><!--<script>alert(1)//", (VariationalAutoencoder,), {})  # a class name is in the title
+    page = export_explorer(sneaky(2), blobs(20), tmp_path / "page.html")
+    assert page.read_text().count("</script>") == PAGE.read_text().count("</script>")
+    embedded = re.search(r"const C = (.*);\n", page.read_text()).group(1)
+    assert "<" not in embedded and ">" not in embedded
+    assert config(page)["title"] == "</script><!--<script>alert(1)//: 20 test codes"  # the same text, escaped
+
+
+def test_an_existing_page_survives_a_failed_export(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("the good page")
+    model = VariationalAutoencoder(2)
+    with torch.no_grad():
+        model.decoder.linear2.weight.fill_(float("inf"))
+    with pytest.raises(ValueError):
+        export_explorer(model, blobs(20), path)
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        export_explorer(VariationalAutoencoder(2), blobs(20), path)
+    assert path.read_text() == "the good page"
+
+
+def test_a_full_disk_keeps_the_old_page(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("the good page")
+    code = ("import torch\nfrom vae_lab import VariationalAutoencoder, export_explorer\n"
+            "from vae_lab.data import Split\n"
+            f"export_explorer(VariationalAutoencoder(2), Split(torch.rand(50, 1, 28, 28), torch.arange(50) % 10), "
+            f"{str(path)!r})")
+    result = python_with_full_disk(code, 100_000, cwd=os.getcwd())  # the page takes ~2 MB
+    assert f"OSError: [Errno 27] File too large: '{path}'" in result.stderr
+    assert path.read_text() == "the good page" and [p.name for p in tmp_path.iterdir()] == ["page.html"]

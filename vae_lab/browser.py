@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from . import arguments
-from .data import Split
+from .checkpoints import finite
+from .data import CLASSES, Split
+from .files import write_atomic
 from .models import Decoder
 from .plots import encode
 from .variants import ConditionalDecoder
@@ -35,8 +37,9 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
     Args:
         model: a 2-D ``VariationalAutoencoder`` or ``Autoencoder`` (the lecture's Decoder), or a 2-D
             ``ConditionalVariationalAutoencoder``.
-        data: a ``Split``, e.g. ``mnist.test``; the codes of its first ``max_points`` images are drawn.
-        path: an ``.html`` file in an existing folder.
+        data: a ``Split``, e.g. ``mnist.test``: pixels in [0, 1] (or uint8), one digit 0..9 per image (a tensor,
+            or a list of whole numbers); the codes of its first ``max_points`` images are drawn.
+        path: an ``.html`` file in an existing folder; it is written whole or not at all (``files.write_atomic``).
     """
     arguments.model(model, "export_explorer")
     if model.latent_dims != 2:
@@ -44,26 +47,50 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
     if not isinstance(model.decoder, (Decoder, ConditionalDecoder)):
         raise TypeError(f"export_explorer runs the lecture's Decoder (linear1, ReLU, linear2, sigmoid) in the page; "
                         f"this model's decoder is a {type(model.decoder).__name__}.")
+    if not finite(model.state_dict()):
+        raise ValueError("The model has NaN or infinite weights, so the page would show NaN codes and blank digits; "
+                         "nothing was written. Train it again with a lower lr.")
     if not isinstance(data, Split):
         raise TypeError(f"data must be a vae_lab Split with images and labels, such as mnist.test; "
                         f"got {type(data).__name__}.")
     path = arguments.file_path("path", path, ".html")
     n = min(len(data), arguments.whole("max_points", max_points, high=20_000))
-    codes = encode(model, Split(data.images[:n], data.labels[:n])).numpy().astype(np.float32)
+    images, labels = arguments.pixels(data.images[:n], "data.images"), digits(data.labels, len(data))[:n]
+    codes = encode(model, Split(images, labels)).numpy().astype(np.float32)
     config = {"classes": getattr(model, "classes", 0), "hidden": model.decoder.linear1.out_features,
-              "codes": packed(codes), "labels": packed(data.labels[:n].numpy().astype(np.uint8)),
+              "codes": packed(codes), "labels": packed(labels.numpy().astype(np.uint8)),
               "title": f"{type(model).__name__}: {n:,} test codes"}
     layers = [model.decoder.linear1.weight, model.decoder.linear1.bias,
               model.decoder.linear2.weight, model.decoder.linear2.bias]
     weights = np.concatenate([t.detach().cpu().float().numpy().ravel() for t in layers])
     config["dtype"] = "float32" if 4 * weights.size * 4 / 3 < MAX_BYTES - 500_000 else "float16"
     config["weights"] = packed(weights.astype(config["dtype"]))
-    page = PAGE.read_text(encoding="utf-8").replace("/*CONFIG*/null", json.dumps(config))
+    page = PAGE.read_text(encoding="utf-8").replace("/*CONFIG*/null", script_safe(json.dumps(config)))
     if len(page) > MAX_BYTES:
         raise ValueError(f"The page would take {len(page) / 1e6:.1f} MB, over {MAX_BYTES / 1e6:.0f} MB: use a smaller "
                          "hidden layer or fewer max_points.")
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page)
+
+
+def digits(labels: object, n: int) -> Tensor:
+    """The data's labels as int64 digits 0..9, shape ``(n,)``: a tensor, or a list (or array) of whole numbers."""
+    if isinstance(labels, (list, tuple, np.ndarray)):
+        try:
+            labels = torch.as_tensor(np.asarray(labels))
+        except (TypeError, ValueError, OverflowError, RuntimeError):
+            raise TypeError(f"data.labels must be whole numbers 0..{CLASSES - 1}, one per image; got a "
+                            f"{type(labels).__name__} that is not a list of numbers.") from None
+    return arguments.labels(labels, n, CLASSES, "data.labels").cpu().long()
+
+
+def script_safe(text: str) -> str:
+    """JSON made safe inside an HTML ``<script>``: no ``</script>``, ``<!--`` or line separators can end or bend it.
+
+    Inside JSON strings ``\\u003c`` is the same ``<`` to JavaScript; outside them these characters never appear.
+    """
+    for character in "<>&\u2028\u2029":
+        text = text.replace(character, f"\\u{ord(character):04x}")
+    return text
 
 
 def packed(array: np.ndarray) -> str:
