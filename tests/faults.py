@@ -27,10 +27,12 @@ def python_with_full_disk(code: str, max_bytes: int, cwd, timeout: float = 300) 
 
 
 @contextlib.contextmanager
-def tiny_disk(folder, kib: int = 64):
-    """``folder`` as a ``kib``-KiB tmpfs for the duration (a really full disk: ENOSPC); skip where mount is refused."""
+def tiny_disk(folder, kib: int = 64, read_only: bool = False):
+    """``folder`` as a ``kib``-KiB tmpfs for the duration (a really full disk: ENOSPC), or an empty read-only one (which
+    even root cannot write); skip where mount is refused."""
     folder.mkdir(exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(folder)], capture_output=True)
+    options = f"size={kib}k" + (",ro" if read_only else "")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root); the RLIMIT_FSIZE tests cover a full disk")
     try:

@@ -1,11 +1,14 @@
 """python -m vae_lab.series on a tiny notebook set: progress, the table, a failure named, offline HTML."""
 
 import base64
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
+from faults import file_size_limit, tiny_disk
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from vae_lab.series import find
@@ -71,3 +74,114 @@ def test_notebooks_are_found_by_number_or_name_and_an_unknown_one_is_explained(s
     assert len(find([], folder)) == 3
     with pytest.raises(SystemExit, match="No notebook .* is called '07'; there are: 01_first, 02_second, 03_third"):
         find(["07"], folder)
+
+
+def mathjax_files():
+    import jupyter_server_mathjax
+
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    return {str(f.relative_to(source)): f.stat().st_size for f in source.rglob("*") if f.is_file()}
+
+
+def copied_sizes(outputs):
+    folder = outputs / "mathjax"
+    return {str(f.relative_to(folder)): f.stat().st_size for f in folder.rglob("*") if f.is_file()}
+
+
+def test_a_cell_that_outlives_the_timeout_is_named_and_its_copy_kept(series):
+    write(series / "notebooks", "02_second", new_code_cell("y = 2"), new_code_cell("import time\ntime.sleep(60)"))
+    result = run(series, "--timeout", "3")
+    assert result.returncode == 1
+    out = result.stdout
+    assert "✗ 02_second.ipynb stopped at its code cell 2: it ran longer than --timeout 3 s (CellTimeoutError)" in out
+    assert re.search(r"02_second +\d+ s  ✗ failed", out) and "Not run: 03_third." in out
+    executed = nbformat.read(series / "outputs" / "02_second.ipynb", 4)
+    assert executed.cells[0].execution_count == 1  # kept as far as it ran
+
+
+def test_a_cell_that_kills_its_kernel_is_named(series):
+    write(series / "notebooks", "02_second", new_code_cell("y = 2"), new_code_cell("import os\nos._exit(1)"))
+    result = run(series)
+    assert result.returncode == 1
+    assert "✗ 02_second.ipynb stopped at its code cell 2: the kernel died (DeadKernelError)" in result.stdout
+    assert "Ran before it: 01_first. Not run: 03_third." in result.stdout
+    assert nbformat.read(series / "outputs" / "02_second.ipynb", 4).cells[0].execution_count == 1
+
+
+@pytest.mark.parametrize("content, error", [("{not json", "NotJSONError"), ('{"cells": 3}', ""), ("", "")])
+def test_a_file_that_is_not_a_notebook_is_named(series, content, error):
+    broken = series / "notebooks" / "02_second.ipynb"
+    broken.write_text(content)
+    result = run(series)
+    assert result.returncode == 1
+    assert f"✗ {broken} is not a valid notebook ({error}" in result.stdout
+    assert re.search(r"02_second +\d+ s  ✗ failed +-  -\n", result.stdout)  # no executed copy, no HTML
+    assert "Ran before it: 01_first. Not run: 03_third." in result.stdout
+    assert broken.read_text() == content  # left as it was
+
+
+@pytest.mark.parametrize("where, message", [("a-file", "is a file, not a folder"),
+                                            ("a-file/outputs", "cannot be written")])
+def test_an_output_folder_that_cannot_be_written_is_found_before_anything_runs(series, where, message):
+    (series / "a-file").write_text("a file")
+    command = [sys.executable, "-m", "vae_lab.series", "--notebook-dir", str(series / "notebooks"),
+               "--output-dir", str(series / where)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=series)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"✗ --output-dir {series / where} {message}")
+    assert "No notebook was run." in result.stdout and "Data:" not in result.stdout  # nothing ran
+
+
+def test_a_read_only_output_folder_is_found_before_anything_runs(series):
+    with tiny_disk(series / "outputs", read_only=True):
+        result = run(series)
+    assert result.returncode == 1
+    assert "cannot be written (Read-only file system)" in result.stdout and "No notebook was run." in result.stdout
+
+
+def test_an_empty_name_is_refused(series):
+    with pytest.raises(SystemExit, match="An empty notebook name would match every notebook"):
+        find([""], series / "notebooks")
+    result = run(series, " ")
+    assert result.returncode == 1 and "An empty notebook name" in result.stderr
+
+
+def test_a_full_disk_is_reported_and_the_mathjax_copy_is_repaired_on_the_next_run(series):
+    (series / "outputs" / "mathjax").mkdir(parents=True)
+    (series / "outputs" / "mathjax" / "MathJax.js").write_bytes(b"")  # what an earlier run on a full disk left
+    command = [sys.executable, "-m", "vae_lab.series", "--notebook-dir", str(series / "notebooks"),
+               "--output-dir", str(series / "outputs"), "01"]
+    full = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=series,
+                          preexec_fn=file_size_limit(300_000))
+    assert full.returncode == 1
+    assert re.search(r"✗ 01_first.ipynb: could not write .*mathjax/\S+ \(File too large\)", full.stdout)
+    assert re.search(r"01_first +\d+ s  ✗ failed", full.stdout)
+    expected, copied = mathjax_files(), copied_sizes(series / "outputs")
+    assert all(copied[name] == expected[name] for name in copied)  # nothing cut short ...
+    assert len(copied) < len(expected)  # ... though not all of it was copied
+    assert run(series, "01").returncode == 0
+    assert copied_sizes(series / "outputs") == expected  # repaired
+
+
+def test_in_place_on_a_full_disk_keeps_the_source_notebook(series):
+    with tiny_disk(series / "small", kib=16) as small:
+        write(small, "01_big", new_code_cell("print('x' * 40_000)"))  # its executed copy will not fit
+        source = small / "01_big.ipynb"
+        before = source.read_bytes()
+        command = [sys.executable, "-m", "vae_lab.series", "--notebook-dir", str(small), "--output-dir",
+                   str(series / "outputs"), "--in-place"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=series)
+        assert result.returncode == 1
+        assert f"✗ 01_big.ipynb: could not write {source} (No space left on device)" in result.stdout
+        assert source.read_bytes() == before  # the source, whole
+    assert "x" * 40_000 in (series / "outputs" / "01_big.ipynb").read_text()  # the executed copy, complete
+
+
+def test_in_place_over_a_read_only_notebook_refuses_and_says_so(series):
+    source = series / "notebooks" / "03_third.ipynb"
+    before = source.read_bytes()
+    source.chmod(0o444)
+    result = run(series, "03", "--in-place")
+    assert result.returncode == 1
+    assert f"✗ 03_third.ipynb: {source} is read-only (mode 444), so it was not replaced." in result.stdout
+    assert source.read_bytes() == before

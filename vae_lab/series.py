@@ -8,18 +8,22 @@ It says first which data and device the notebooks will use, runs each notebook i
 fresh kernel with a bar over its cells, writes the executed copy and an HTML version
 to ``outputs/`` (the HTML reads offline: MathJax comes from an installed package and
 widgets show their static picture), and ends with a table of what ran and was written.
-When a cell fails it names the notebook and the cell, and says which notebooks ran.
+Every failure ends the run with a ✗ line and exit status 1: a failing cell, a cell that
+outlives ``--timeout``, a kernel that dies, a file that is not a notebook, a file that
+cannot be written; the notebook and the cell are named, and the executed copy is kept
+as far as it ran. An output folder that cannot be written is found before anything runs.
+Every file is written whole or not at all (``files.write_atomic``).
 """
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .data import FULL_SIZE, default_data_dir, files_present, how_to_get, load_sample
+from .files import write_atomic
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 WIDGET = "application/vnd.jupyter.widget-view+json"  # needs a live kernel and JavaScript from the web
@@ -30,6 +34,9 @@ def find(names: list[str], folder: Path) -> list[Path]:
     notebooks = sorted(folder.glob("*.ipynb"))
     if not notebooks:
         raise SystemExit(f"No notebooks (*.ipynb) in {folder}.")
+    if any(not Path(name).name.removesuffix(".ipynb").strip() for name in names):
+        raise SystemExit(f"✗ An empty notebook name would match every notebook; give numbers or names such as 01 "
+                         f"02_variational, or none at all to run all {len(notebooks)}.")
     chosen = []
     for name in names or [""]:
         stem = Path(name).name.removesuffix(".ipynb")
@@ -65,49 +72,111 @@ def describe_device() -> str:
     return f"Device: {device} ({name})."
 
 
-def run(path: Path, outputs: Path, timeout: int):
-    """Execute ``path`` in a fresh kernel, cell by cell, with a progress bar; write the executed copy.
+def output_problem(folder: Path) -> str | None:
+    """Why results cannot be written to ``folder``, or None if they can; found before any notebook runs."""
+    if folder.exists() and not folder.is_dir():
+        return f"--output-dir {folder} is a file, not a folder: give the name of a folder for the results."
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # the real test: permissions, a read-only disk, root's override
+            pass
+    except OSError as error:
+        return f"--output-dir {folder} cannot be written ({error.strerror or error}): give a folder you may write to."
+    return None
+
+
+def read(path: Path):
+    """The notebook at ``path``; a ValueError naming the file if it is not valid notebook JSON."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # NotJSONError, a schema error, a missing key, bad UTF-8
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        raise ValueError(f"{path} is not a valid notebook ({type(error).__name__}: {first}). Open it in Jupyter to "
+                         "see what is wrong, or restore it from git.") from None
+
+
+def run(path: Path, notebook, timeout: int) -> tuple[int, str] | None:
+    """Execute ``notebook`` (read from ``path``) in place in a fresh kernel, cell by cell, with a progress bar.
 
     Returns:
-        ``(notebook, error)``: the executed notebook, and None or ``(cell number, message)`` for the failing cell.
+        None if every cell ran, else ``(code cell number, message)``: the number is 0 if the kernel never started.
     """
-    import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
     from tqdm import tqdm
 
-    notebook = nbformat.read(path, as_version=4)
     code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    client.km = client.create_kernel_manager()
-    error = None
-    with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout) as bar, \
-            tempfile.TemporaryDirectory(prefix="vae-lab-") as sockets:
-        # local sockets instead of TCP: no "Kernel is running over TCP without encryption" warning
-        client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")
-        with client.setup_kernel():
-            for number, index in enumerate(code, start=1):
-                try:
+    number = 0  # the code cell running; 0 while the kernel starts
+    try:
+        client.km = client.create_kernel_manager()
+        with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout) as bar, \
+                tempfile.TemporaryDirectory(prefix="vae-lab-") as sockets:
+            # local sockets instead of TCP: no "Kernel is running over TCP without encryption" warning
+            client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")
+            with client.setup_kernel():
+                for index in code:
+                    number += 1
                     client.execute_cell(notebook.cells[index], index)
-                except CellExecutionError as failure:
-                    error = (number, f"{failure.ename}: {failure.evalue}")
-                    break
-                bar.update()
-    nbformat.write(notebook, outputs / path.name)
-    return notebook, error
+                    bar.update()
+    except Exception as error:
+        return number, failure(error, timeout)
+    return None
 
 
-def write_html(notebook, path: Path) -> None:
+def failure(error: Exception, timeout: int) -> str:
+    """What went wrong in a cell or its kernel, in a line."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(error, CellExecutionError):
+        return f"{error.ename}: {error.evalue}"
+    if isinstance(error, CellTimeoutError):
+        return (f"it ran longer than --timeout {timeout} s (CellTimeoutError) and was interrupted; give a longer "
+                "--timeout if it needs more time")
+    if isinstance(error, DeadKernelError):
+        return ("the kernel died (DeadKernelError): the cell crashed Python or ran out of memory; run the notebook "
+                "in Jupyter to see where")
+    first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return f"the kernel failed ({type(error).__name__}: {first})"
+
+
+def save(notebook, path: Path, outputs: Path, in_place: bool) -> tuple[Path, Path]:
+    """Write the executed copy and its HTML to ``outputs`` (and the copy over ``path`` if ``in_place``).
+
+    Returns:
+        the executed copy and the HTML file; an OSError naming the file that could not be written.
+    """
+    import nbformat
+
+    text = nbformat.writes(notebook)
+    copy = write_atomic(outputs / path.name, text)
+    if in_place:
+        write_atomic(path, text)
+    return copy, write_html(notebook, outputs / f"{path.stem}.html")
+
+
+def copy_mathjax(folder: Path) -> None:
+    """MathJax (12 MB) beside the HTML, so that the folder can be moved as a whole: each of its files copied once,
+    and copied again whenever its size differs from the installed one (a copy cut short by a full disk)."""
+    import jupyter_server_mathjax
+
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    for file in sorted(source.rglob("*")):
+        copy = folder / file.relative_to(source)
+        if file.is_file() and (not copy.is_file() or copy.stat().st_size != file.stat().st_size):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(copy, file.read_bytes())
+
+
+def write_html(notebook, path: Path) -> Path:
     """An HTML version of ``notebook`` that needs no internet: local MathJax, widgets as their static picture."""
     import copy
 
-    import jupyter_server_mathjax
     from nbconvert import HTMLExporter
 
-    mathjax = path.parent / "mathjax"
-    if not (mathjax / "MathJax.js").is_file():  # 12 MB, copied once, so that the folder can be moved as a whole
-        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", mathjax, dirs_exist_ok=True)
+    copy_mathjax(path.parent / "mathjax")
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -115,7 +184,7 @@ def write_html(notebook, path: Path) -> None:
                 del output["data"][WIDGET]  # its static picture instead of an empty widget
     # The classic template writes each image's alt text from its cell's metadata ("alt").
     exporter = HTMLExporter(template_name="classic", mathjax_url="mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe")
-    path.write_text(exporter.from_notebook_node(notebook)[0], encoding="utf-8")
+    return write_atomic(path, exporter.from_notebook_node(notebook)[0])
 
 
 def size(folder: Path) -> str:
@@ -136,46 +205,70 @@ def main(argv: list[str] | None = None) -> int:
     from .cache import RETRAIN_ENV, default_cache_dir
 
     notebooks = find(args.notebooks, args.notebook_dir)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
+    problem = output_problem(args.output_dir)
+    if problem:
+        print(f"✗ {problem} No notebook was run.")
+        return 1
     if args.retrain:
         os.environ[RETRAIN_ENV] = "1"  # the kernels inherit it
     print(describe_data(), describe_device(), f"Notebooks: {len(notebooks)}, results in {args.output_dir}.",
           sep="\n", flush=True)
-    rows, failed = [], None
+    rows, problems = [], []
     for path in notebooks:
-        start = time.perf_counter()
-        notebook, error = run(path, args.output_dir, args.timeout)
-        if args.in_place and not error:
-            shutil.copyfile(args.output_dir / path.name, path)
-        html = args.output_dir / f"{path.stem}.html"
-        write_html(notebook, html)
-        seconds = time.perf_counter() - start
-        rows.append((path.stem, f"{seconds:.0f} s", "failed" if error else "ok", args.output_dir / path.name, html))
-        print(f"{path.stem}: {'failed' if error else 'done'} in {seconds:.0f} s", flush=True)
-        if error:
-            failed = (path, *error)
+        row, problems = run_and_save(path, args)
+        rows.append(row)
+        print(f"{path.stem}: {'failed' if problems else 'done'} in {row[1]}", flush=True)
+        if problems:
             break
     gifs = sorted({*args.output_dir.glob("*.gif"), *(args.notebook_dir.parent / "outputs").glob("*.gif")})
     print(table(rows, gifs, default_cache_dir()))
-    if failed:
-        path, number, message = failed
-        ran = [row[0] for row in rows[:-1]]
-        left = [p.stem for p in notebooks[len(rows):]]
-        print(f"\n✗ {path.name} stopped at its code cell {number}: {message}\n"
-              f"  The executed copy up to that cell: {args.output_dir / path.name}\n"
-              f"  Ran before it: {', '.join(ran) or 'none'}. Not run: {', '.join(left) or 'none'}.")
+    if problems:
+        ran, left = [row[0] for row in rows[:-1]], [p.stem for p in notebooks[len(rows):]]
+        print("", *problems, f"  Ran before it: {', '.join(ran) or 'none'}. Not run: {', '.join(left) or 'none'}.",
+              sep="\n")
         return 1
     return 0
 
 
+def run_and_save(path: Path, args: argparse.Namespace) -> tuple[tuple, list[str]]:
+    """Run one notebook and write what it made (as far as it ran).
+
+    Returns:
+        its row of the table ``(name, time, status, executed copy, HTML)``, and the lines saying what failed (none if
+        nothing did).
+    """
+    start, problems, written = time.perf_counter(), [], (None, None)
+    try:
+        notebook = read(path)
+    except ValueError as error:
+        return (path.stem, f"{time.perf_counter() - start:.0f} s", "✗ failed", None, None), [f"✗ {error}"]
+    stopped = run(path, notebook, args.timeout)
+    if stopped:
+        number, message = stopped
+        problems.append(f"✗ {path.name} stopped at its code cell {number}: {message}" if number else
+                        f"✗ {path.name}: {message}")
+    try:
+        written = save(notebook, path, args.output_dir, args.in_place and not stopped)
+        if stopped and number:
+            problems.append(f"  The executed copy up to that cell: {written[0]}")
+    except OSError as error:  # a full disk, a read-only file: write_atomic left the old file whole
+        problems.append(f"✗ {path.name}: " + (f"could not write {error.filename} ({error.strerror}); the file there "
+                                              "before, if any, is unchanged." if error.filename and error.strerror
+                                              else str(error)))
+    status = "✗ failed" if problems else "ok"
+    return (path.stem, f"{time.perf_counter() - start:.0f} s", status, *written), problems
+
+
 def table(rows: list[tuple], gifs: list[Path], cache: Path) -> str:
     """The closing table: one row per notebook, then the GIFs and the model cache."""
-    def rel(path: Path) -> str:  # relative to the current folder when inside it
+    def rel(path: Path | None) -> str:  # relative to the current folder when inside it
+        if path is None:
+            return "-"
         path = path.resolve()
         return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
-    lines = ["", f"{'notebook':36} {'time':>6}  {'status':7} executed copy / HTML"]
-    lines += [f"{name:36} {t:>6}  {status:7} {rel(copy)}  {rel(html)}" for name, t, status, copy, html in rows]
+    lines = ["", f"{'notebook':36} {'time':>6}  {'status':8} executed copy / HTML"]
+    lines += [f"{name:36} {t:>6}  {status:8} {rel(copy)}  {rel(html)}" for name, t, status, copy, html in rows]
     lines.append(f"GIFs: {', '.join(rel(g) for g in gifs) or 'none'}")
     lines.append(f"Model cache: {rel(cache)} ({size(cache)}); delete it, or run with --retrain, to train anew.")
     return "\n".join(lines)
