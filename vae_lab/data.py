@@ -119,9 +119,14 @@ def make_split(images: np.ndarray, labels: np.ndarray) -> Split:
     return Split(pixels.float() / 255, torch.as_tensor(labels, dtype=torch.int64))
 
 
+def missing_files(raw_dir: Path) -> list[str]:
+    """The names of the four MNIST files that are not in ``raw_dir``."""
+    return [name for pair in MNIST_FILES.values() for name in pair if not (raw_dir / name).is_file()]
+
+
 def files_present(raw_dir: Path) -> bool:
     """True if the four MNIST files are in ``raw_dir``."""
-    return all((raw_dir / name).is_file() for pair in MNIST_FILES.values() for name in pair)
+    return not missing_files(raw_dir)
 
 
 def _download(root: Path) -> Exception | None:
@@ -184,7 +189,9 @@ def load_mnist(root: str | Path | None = None, download: bool = True, fallback: 
     if files_present(raw_dir):
         train, test = read_split(raw_dir, "train"), read_split(raw_dir, "test")
         return MNIST(train, test, f"full MNIST: {len(train):,} train / {len(test):,} test images from {raw_dir}")
-    problem = f"MNIST was not found in {raw_dir} and could not be downloaded ({_short(error)})"
+    missing = missing_files(raw_dir)
+    found = "was not found" if len(missing) == 4 else f"is incomplete (missing: {', '.join(missing)})"
+    problem = f"MNIST {found} in {raw_dir} and could not be downloaded ({_short(error)})"
     if fallback:
         try:
             sample = load_sample()

@@ -32,6 +32,17 @@ def reparameterize(mu: Tensor, sigma: Tensor) -> Tensor:
     return mu + sigma * eps
 
 
+def same_shape(first: str, a: object, second: str, b: object) -> None:
+    """A TypeError unless both are tensors, a ValueError unless they have the same shape: PyTorch would broadcast
+    ``(B, 784)`` against ``(B, 1, 28, 28)`` into a wrong loss, or fail with a message about sizes of dimensions."""
+    for name, value in ((first, a), (second, b)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")
+    if a.shape != b.shape:
+        raise ValueError(f"{first} and {second} must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}. "
+                         f"Give {first} the shape of {second}, e.g. with {first}.view_as({second}).")
+
+
 def kl_terms(mu: Tensor, log_sigma: Tensor) -> Tensor:
     """KL( N(mu_j, sigma_j^2) || N(0, 1) ) of each row and each latent dimension j.
 
@@ -47,6 +58,7 @@ def kl_terms(mu: Tensor, log_sigma: Tensor) -> Tensor:
     Returns:
         shape ``(B, latent_dims)``, in nats.
     """
+    same_shape("mu", mu, "log_sigma", log_sigma)
     return (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma
 
 
@@ -60,7 +72,11 @@ def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
     Returns:
         KL per row, shape ``(B,)``, in nats.
     """
-    return kl_terms(mu, log_sigma).sum(dim=1)
+    terms = kl_terms(mu, log_sigma)
+    if terms.dim() != 2:
+        raise ValueError(f"mu and log_sigma must have shape (B, latent_dims), one row per image; got "
+                         f"{tuple(mu.shape)}. For one code, add a batch dimension: mu.unsqueeze(0).")
+    return terms.sum(dim=1)
 
 
 def sse(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
@@ -78,6 +94,7 @@ def sse(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
     Returns:
         a scalar (divide by B for the loss per image), or shape ``(B,)`` if ``per_image``.
     """
+    same_shape("x_hat", x_hat, "x", x)
     if per_image:
         return F.mse_loss(x_hat, x, reduction="none").flatten(start_dim=1).sum(dim=1)
     return F.mse_loss(x_hat, x, reduction="sum")
@@ -97,6 +114,7 @@ def bce(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
     Returns:
         a scalar, summed over pixels and batch, or shape ``(B,)`` if ``per_image``.
     """
+    same_shape("x_hat", x_hat, "x", x)
     if per_image:
         return F.binary_cross_entropy(x_hat, x, reduction="none").flatten(start_dim=1).sum(dim=1)
     return F.binary_cross_entropy(x_hat, x, reduction="sum")
