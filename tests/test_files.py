@@ -1,8 +1,10 @@
 """write_atomic: whole or not at all; a full disk, Ctrl-C, a read-only file or a link never cost the old file."""
 
+import ast
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from faults import python_with_full_disk, tiny_disk
@@ -118,3 +120,11 @@ def test_contents_of_another_type_are_refused(tmp_path):
     with pytest.raises(TypeError, match="contents must be bytes, a str or a function"):
         write_atomic(tmp_path / "a.txt", 3)
     assert leftovers(tmp_path) == [] and not (tmp_path / "a.txt").exists()
+
+
+def test_it_is_the_lowest_floor():
+    tree = ast.parse(Path(files.__file__).read_text())
+    imported = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert not any(isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("vae_lab"))
+                   for node in imported)
+    assert not any(alias.name.startswith("vae_lab") for node in imported for alias in node.names)
