@@ -4,7 +4,16 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from vae_lab.student_copies import SOLUTION_TAG, main, make_student_copies, student_copy
+from vae_lab.student_copies import (
+    EXERCISE_TAG,
+    READING_TAG,
+    SOLUTION_TAG,
+    TYPE_ALONG,
+    CopyError,
+    main,
+    make_student_copies,
+    student_copy,
+)
 
 
 def notebook():
@@ -42,10 +51,101 @@ def test_no_notebooks_is_a_clear_error(tmp_path):
 def test_the_series_has_exercises_with_solutions(tmp_path):
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     written = make_student_copies(notebooks, tmp_path)
+    assert {what for _, what in written} == {"wrote"}
     solutions = 0
-    for path in written:
+    for path, _ in written:
         full = nbformat.read(notebooks / path.name, 4)
         solutions += sum(SOLUTION_TAG in c.metadata.get("tags", []) for c in full.cells)
         student = nbformat.read(path, 4)
         assert not any(SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells)
     assert solutions >= 3
+
+
+TYPED = "# TYPE ALONG: Encoder\n# Type the class.\nclass Encoder:\n    pass"
+
+
+def exercise(source):
+    return new_code_cell(source, metadata={"tags": [EXERCISE_TAG]})
+
+
+def test_type_along_cells_keep_only_their_comment_lines():
+    lecture = "# TYPE ALONG: train — lecture 0:08:52–0:09:59\n# Type the loop.\ndef train():\n    # a comment\n    pass"
+    copy = student_copy(new_notebook(cells=[new_code_cell(TYPED), new_code_cell(lecture)]))
+    assert [c.source for c in copy.cells] == ["# TYPE ALONG: Encoder\n# Type the class.\n",
+                                              "# TYPE ALONG: train — lecture 0:08:52–0:09:59\n# Type the loop.\n"]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# TYPE ALONG: Encoderr\n# Type it.\nclass Encoderr: pass", "starts"),
+    ("# TYPE ALONG: Encoder\nclass Encoder: pass", "second comment line"),
+    ("# TYPE ALONG: train — lecture 8:52\n# Type it.\ndef train(): pass", "starts"),
+])
+def test_a_malformed_type_along_cell_stops_the_command_with_its_cell_named(source, message):
+    with pytest.raises(CopyError, match=rf"nb\.ipynb, cell 1.*{message}"):
+        student_copy(new_notebook(cells=[new_markdown_cell("# T"), new_code_cell(source)]), "nb.ipynb")
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f():\n    # BEGIN SOLUTION\n    return 1\ncheck(f)", "no '# END SOLUTION'"),
+    ("def f():\n    return 1", "no line '# BEGIN SOLUTION'"),
+    ("def f():\n    #BEGIN SOLUTION\n    return 1\n    #END SOLUTION", "no line '# BEGIN SOLUTION'"),
+])
+def test_an_exercise_cell_that_would_leak_or_drop_stops_the_command(source, message):
+    with pytest.raises(CopyError, match=rf"nb\.ipynb, cell 0.*{message}"):
+        student_copy(new_notebook(cells=[exercise(source)]), "nb.ipynb")
+
+
+def test_markers_in_an_untagged_cell_are_refused():
+    with pytest.raises(CopyError, match="not tagged"):
+        source = "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"
+        student_copy(new_notebook(cells=[new_code_cell(source)]))
+
+
+def test_reading_checks_are_dropped():
+    check = new_code_cell("assert True", metadata={"tags": [READING_TAG]})
+    assert [c.source for c in student_copy(new_notebook(cells=[new_code_cell("x = 1"), check])).cells] == ["x = 1"]
+
+
+@pytest.mark.parametrize("dest", ["src", "src/inner", "link"])
+def test_dest_that_is_source_or_inside_it_is_refused_and_nothing_is_written(tmp_path, dest):
+    (tmp_path / "src").mkdir()
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    (tmp_path / "link").symlink_to(tmp_path / "src")
+    before = (tmp_path / "src" / "01_a.ipynb").read_bytes()
+    with pytest.raises(CopyError, match="DEST"):
+        make_student_copies(tmp_path / "src", tmp_path / dest)
+    assert (tmp_path / "src" / "01_a.ipynb").read_bytes() == before
+    with pytest.raises(SystemExit, match="✗ DEST"):
+        main([str(tmp_path / "src"), str(tmp_path / dest)])
+
+
+def test_a_copy_the_student_worked_in_is_kept_unless_forced(tmp_path, capsys):
+    (tmp_path / "src").mkdir()
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    make_student_copies(tmp_path / "src", tmp_path / "out")
+    copy_path = tmp_path / "out" / "01_a.ipynb"
+    assert make_student_copies(tmp_path / "src", tmp_path / "out") == [(copy_path, "wrote")]  # untouched: renewed
+    work = nbformat.read(copy_path, 4)
+    work.cells[1].source = "def f():\n    return 'my answer'"
+    nbformat.write(work, copy_path)
+    main([str(tmp_path / "src"), str(tmp_path / "out")])
+    assert "my answer" in copy_path.read_text()
+    assert "kept" in capsys.readouterr().out
+    assert make_student_copies(tmp_path / "src", tmp_path / "out", force=True) == [(copy_path, "wrote")]
+    assert "my answer" not in copy_path.read_text()
+
+
+def test_every_type_along_cell_of_the_series_is_emptied_and_followed_by_its_check(tmp_path):
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    names = []
+    for path, _ in make_student_copies(notebooks, tmp_path):
+        cells = nbformat.read(path, 4).cells
+        for cell, after in zip(cells, cells[1:]):
+            if cell.source.startswith(TYPE_ALONG):
+                name = cell.source.split()[3]
+                assert all(line.startswith("#") for line in cell.source.splitlines()), cell.source
+                assert f'take("{name}", globals()' in after.source, after.source
+                names.append(name)
+    assert sorted(names) == sorted(["Encoder", "Decoder", "Autoencoder", "train", "plot_latent", "plot_reconstructed",
+                                    "VariationalEncoder", "VariationalAutoencoder", "train", "interpolate",
+                                    "interpolate_gif"])

@@ -314,7 +314,7 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
     """The first ``n`` images of ``data`` (top row) above their reconstructions (bottom row)."""
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES // 2)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")[:n].reshape(-1, *IMAGE_SHAPE)
-    y = data.labels[: len(x)] if isinstance(data, Split) else None
+    y = data.labels[: len(x)] if isinstance(data, Split) and getattr(model, "classes", None) else None
     device = arguments.model(model, "plot_reconstructions")
     with evaluation_mode(model):
         x_hat = batchwise(model, x, y, device, EVAL_BATCH_SIZE)
@@ -349,4 +349,4 @@ def plot_digits_by_style(model: nn.Module, n_styles: int = 10, ax=None) -> Figur
     digits = torch.arange(classes).repeat_interleave(n_styles)
     return plot_images(decode(model, z, digits), nrow=n_styles, title="Each row one digit, each column one style",
                        ax=ax, row_labels=[f"digit {d}" for d in range(classes)],
-                       column_labels=[f"style {i + 1}" for i in range(n_styles)])
+                       column_labels=[f"z{i + 1}" for i in range(n_styles)])

@@ -119,7 +119,7 @@ def loss_terms(model: nn.Module, x: Tensor, y: Tensor | None, beta: float, likel
         x: images ``(B, 1, 28, 28)``; y: their digits ``(B,)``, or None.
         free_bits: λ in nats per latent dimension, 0 for the plain loss.
     """
-    x_hat = model(x) if y is None else model(x, y)
+    x_hat = model(x) if y is None or getattr(model, "classes", None) is None else model(x, y)  # y: conditional only
     recon = reconstruction_loss(x_hat, x, likelihood)
     kl = getattr(model.encoder, "kl", None)
     kl = x_hat.new_zeros(()) if kl is None else kl

@@ -106,7 +106,7 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
 def hint_for(error: Exception) -> str:
     """A sentence for the errors that code typed from the video meets on today's machines."""
     text = str(error)
-    if "CUDA" in text or "cuda" in text:
+    if any(word in text for word in ("CUDA", "cuda", "NVIDIA", "GPU")):
         return (". The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = self.N.loc.cuda()` and "
                 "`self.N.scale = self.N.scale.cuda()` (self.N.sample then works on the CPU), or write "
                 "`torch.randn_like(mu)` instead of self.N.sample(mu.shape)")
@@ -188,6 +188,9 @@ def check_variational_encoder(cls, device, variational) -> str:
     encoder = build(cls, device)
     layers = [linear(encoder, "linear1", IMAGE_SIZE, HIDDEN), linear(encoder, "linear2", HIDDEN, CHECK_DIMS),
               linear(encoder, "linear3", HIDDEN, CHECK_DIMS)]
+    with torch.no_grad():  # mu away from 0 and sigma away from 1, so that a sample missing either shows it
+        layers[1].bias += 1.0
+        layers[2].bias += 1.0
     x = torch.rand(256, *IMAGE_SHAPE, device=device)
     z = shaped(encoder(x), (256, CHECK_DIMS), "encoder(x) for x of shape (256, 1, 28, 28)")
     h = F.relu(layers[0](torch.flatten(x, start_dim=1)))
