@@ -208,3 +208,66 @@ def test_choice_names_the_argument_when_given_an_unhashable_value():
 def test_codes_refuse_nan_and_inf(value):
     with pytest.raises(ValueError, match=named()):
         arguments.codes(torch.tensor([[0.0, value]]), 2, NAME)
+
+
+def loader_of(split: Split, batch_size: int = 16, shuffle: bool = False):
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(split.images, split.labels),
+                                       batch_size=batch_size, shuffle=shuffle)
+
+
+class PlainDataset(torch.utils.data.Dataset):
+    """A dataset the fast path does not know: its images are read through iteration."""
+
+    def __init__(self, split):
+        self.split = split
+
+    def __len__(self):
+        return len(self.split)
+
+    def __getitem__(self, i):
+        return self.split.images[i], self.split.labels[i]
+
+
+def test_a_dataloader_becomes_the_split_it_serves():
+    split = Split(torch.rand(40, *IMAGE_SHAPE), torch.arange(40) % 10)
+    for data in (loader_of(split), torch.utils.data.DataLoader(PlainDataset(split), batch_size=16)):
+        got = arguments.split(data)
+        assert torch.equal(got.images, split.images) and torch.equal(got.labels, split.labels)
+    first = arguments.split(torch.utils.data.DataLoader(PlainDataset(split), batch_size=16), max_batches=2)
+    assert torch.equal(first.images, split.images[:32])
+
+
+def test_torchvisions_mnist_is_read_from_its_tensors_as_to_tensor_would():
+    """The fast path gives the floats that ToTensor gives, image by image."""
+    torchvision = pytest.importorskip("torchvision")
+
+    class MNIST(torch.utils.data.Dataset):  # torchvision's MNIST: uint8 .data, .targets, PIL images through ToTensor
+        def __init__(self):
+            self.data = torch.randint(0, 256, (5, 28, 28), dtype=torch.uint8)
+            self.targets = torch.arange(5)
+            self.transform, self.target_transform = torchvision.transforms.ToTensor(), None
+
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            from PIL import Image
+
+            return self.transform(Image.fromarray(self.data[i].numpy(), mode="L")), int(self.targets[i])
+
+    dataset = MNIST()
+    fast = arguments.split(torch.utils.data.DataLoader(dataset, batch_size=2))
+    slow = arguments.split(torch.utils.data.DataLoader(dataset, batch_size=2), max_batches=3)
+    assert torch.equal(fast.images, slow.images) and torch.equal(fast.labels, slow.labels)
+
+
+def test_a_loader_of_something_else_is_named():
+    with pytest.raises(TypeError, match="batches \\(x, y\\)"):
+        arguments.split(torch.utils.data.DataLoader(torch.rand(8, 1, 28, 28), batch_size=4))
+
+
+def test_codes_of_the_lectures_torch_stack_are_accepted():
+    z = torch.randn(5, 1, 2)  # torch.stack of five codes of shape (1, 2)
+    assert arguments.codes(z, 2).shape == (5, 2)
+    with pytest.raises(ValueError, match=r"\(B, 2\)"):
+        arguments.codes(torch.randn(5, 2, 2), 2)

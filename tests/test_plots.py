@@ -453,3 +453,25 @@ def test_reconstructions_label_their_two_rows(images):
 def test_the_interpolation_strip_names_its_two_ends(images):
     fig = interpolate(VariationalAutoencoder(2), images[0], images[1], n=5)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["$x_1$", "", "", "", "$x_2$"]
+
+
+def test_a_gif_that_cannot_be_written_whole_leaves_the_old_one(tmp_path, monkeypatch):
+    """A full disk mid-write (simulated: the write fails after the temporary file is made) keeps the old GIF."""
+    import vae_lab.files
+
+    path = interpolate_gif(Grey(), tmp_path / "walk.gif", torch.zeros(784), torch.ones(784), n=3)
+    before = path.read_bytes()
+
+    def full_disk(file, contents):
+        file.write(b"GIF8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vae_lab.files, "write_contents", full_disk)
+    with pytest.raises(OSError, match="walk.gif"):
+        interpolate_gif(Grey(), tmp_path / "walk.gif", torch.ones(784), torch.zeros(784), n=5)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["walk.gif"]
+
+
+def test_a_bare_name_gets_gif_added_as_the_lecture_writes_it(tmp_path):
+    path = interpolate_gif(Grey(), str(tmp_path / "vae"), torch.zeros(784), torch.ones(784), n=3)
+    assert path == tmp_path / "vae.gif" and path.is_file()

@@ -499,3 +499,17 @@ def test_a_short_warm_up_still_takes_a_step_and_the_history_keeps_the_full_beta(
                     progress=False)
     assert seen == [1.0, 2.0, 2.0, 2.0]  # 0.3 epochs of 4 steps = 1.2 steps, rounded up to 2
     assert history.total[0] == pytest.approx(history.recon[0] + 2.0 * history.kl[0])
+
+
+def test_the_lectures_dataloader_trains_as_its_tensors_do():
+    """train(model, data, epochs) with the lecture's DataLoader: the same result as with the Split it serves."""
+    split = blobs(64)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(split.images, split.labels), batch_size=16,
+                                         shuffle=True)
+    losses = []
+    for data in (split, loader):
+        torch.manual_seed(0)
+        model = VariationalAutoencoder(2, hidden=16)
+        losses.append(train(model, data, 2, batch_size=32, progress=False).total)
+    assert losses[0] == losses[1]
+    assert evaluate(model, loader).keys() == {"recon", "kl", "total"}

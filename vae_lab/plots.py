@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 
 from . import arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
+from .files import write_atomic
 from .training import EVAL_BATCH_SIZE, History, evaluation_mode, labelled_batches
 
 if TYPE_CHECKING:
@@ -286,7 +287,8 @@ def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 5
     frames = frames.repeat_interleave(scale, dim=1).repeat_interleave(scale, dim=2)
     frames = torch.cat([frames, frames.flip(0)[1:-1]])  # there and back, without doubled end frames
     try:
-        iio.imwrite(path, frames.numpy(), extension=".gif", duration=1000 / fps, loop=0)  # loop=0: forever
+        gif = iio.imwrite("<bytes>", frames.numpy(), extension=".gif", duration=1000 / fps, loop=0)  # loop=0: forever
+        write_atomic(path, gif)  # a full disk or an interrupted write keeps the GIF that was there
     except PermissionError:
         raise PermissionError(f"Cannot write {path}: no permission to write there. Choose another folder.") from None
     return path
