@@ -475,3 +475,9 @@ def test_a_gif_that_cannot_be_written_whole_leaves_the_old_one(tmp_path, monkeyp
 def test_a_bare_name_gets_gif_added_as_the_lecture_writes_it(tmp_path):
     path = interpolate_gif(Grey(), str(tmp_path / "vae"), torch.zeros(784), torch.ones(784), n=3)
     assert path == tmp_path / "vae.gif" and path.is_file()
+
+
+def test_labels_of_another_length_than_the_images_are_named():
+    split = Split(torch.rand(10, *IMAGE_SHAPE), torch.arange(7))
+    with pytest.raises(ValueError, match="10 images but 7 labels"):
+        plot_latent(Grey(), split)

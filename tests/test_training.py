@@ -513,3 +513,15 @@ def test_the_lectures_dataloader_trains_as_its_tensors_do():
         losses.append(train(model, data, 2, batch_size=32, progress=False).total)
     assert losses[0] == losses[1]
     assert evaluate(model, loader).keys() == {"recon", "kl", "total"}
+
+
+def test_free_bits_beyond_what_a_code_can_use_is_refused_before_any_step():
+    model = VariationalAutoencoder(2, hidden=16)
+    with pytest.raises(ValueError, match="free_bits=1e\\+38"):
+        train(model, blobs(32), 1, free_bits=1e38, progress=False)
+
+
+def test_a_seed_offset_too_long_for_numpy_names_the_variable(monkeypatch):
+    monkeypatch.setenv("VAE_LAB_SEED_OFFSET", "9" * 5000)
+    with pytest.raises(ValueError, match="VAE_LAB_SEED_OFFSET"):
+        set_seed(0)

@@ -172,6 +172,9 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     if not isinstance(data, Split):
         raise TypeError(f"data must be a vae_lab Split with labels, such as mnist.test, or a DataLoader of (x, y) "
                         f"batches; got {type(data).__name__}.")
+    if len(data.labels) != len(data.images):
+        raise ValueError(f"data holds {len(data.images):,} images but {len(data.labels):,} labels; plot_latent colours "
+                         "each image by its label: give one label per image.")
     n, dims = min(len(data), max_points), arguments.latent_dims(model)
     z, digits = encode(model, Split(data.images[:n], data.labels[:n])).numpy(), data.labels[:n].numpy()
     extra = f" (first 2 of {z.shape[1]} dims)" if dims > 2 else ""

@@ -37,6 +37,7 @@ PROGRESS_EVERY = 10  # batches between progress-bar updates: each update costs t
 # Seconds between redraws: in Jupyter each is a few widget messages, and a test runner such as
 # nbval loses a cell's end when a long cell queues ~1,000 of them.
 PROGRESS_SECONDS = 0.5
+MAX_FREE_BITS = 1000  # nats per latent dimension; beyond it free_bits * batch overflows nothing useful (and float32)
 
 
 SEED_OFFSET_ENV = "VAE_LAB_SEED_OFFSET"  # set to e.g. 100 to re-run the notebooks with other seeds
@@ -50,8 +51,9 @@ def set_seed(seed: int) -> None:
     """
     seed = arguments.whole("seed", seed, low=0)
     offset = os.environ.get(SEED_OFFSET_ENV, "0").strip() or "0"
-    if not (offset.isascii() and offset.isdigit()):
-        raise ValueError(f"${SEED_OFFSET_ENV} must be a whole number >= 0, got {offset!r}.")
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 10:  # NumPy takes seeds below 2**32
+        shown = offset if len(offset) <= 20 else f"{offset[:20]}... ({len(offset):,} characters)"
+        raise ValueError(f"${SEED_OFFSET_ENV} must be a whole number from 0 to {2**32 - 1}, got {shown!r}.")
     seed = arguments.whole(f"seed + ${SEED_OFFSET_ENV}", seed + int(offset), low=0, high=2**32 - 1)  # NumPy's limit
     random.seed(seed)
     np.random.seed(seed)
@@ -220,6 +222,9 @@ def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | Non
     if kl_warmup > epochs:
         raise ValueError(f"kl_warmup={kl_warmup:g} is longer than the training (epochs={epochs}): the KL weight "
                          f"would never reach beta. Give kl_warmup <= epochs, e.g. kl_warmup={epochs / 2:g}.")
+    if free_bits > MAX_FREE_BITS:
+        raise ValueError(f"free_bits={free_bits:g} nats per dimension is more than any MNIST code can use (784 binary "
+                         f"pixels hold 784 ln 2 = 543 nats); give at most {MAX_FREE_BITS}, e.g. free_bits=2.")
     if free_bits > 0:
         arguments.variational(model, "train with free_bits")
     images, labels = on_device(data, device)

@@ -40,7 +40,7 @@ LECTURE = {
     "Encoder": ("", "the encoder: linear1 784 -> 512, ReLU, linear2 512 -> latent_dims"),
     "Decoder": ("", "the decoder: linear1 latent_dims -> 512, ReLU, linear2 512 -> 784, sigmoid, reshape"),
     "Autoencoder": ("", "encoder then decoder: z = self.encoder(x), return self.decoder(z)"),
-    "train": ("0:09:59–0:11:37", "Adam; for each batch: zero_grad, x_hat, the loss, backward, step; return the model"),
+    "train": ("0:08:52–0:09:59", "Adam; for each batch: zero_grad, x_hat, the loss, backward, step; return the model"),
     "plot_latent": ("", "encode num_batches batches, scatter z[:, 0] against z[:, 1] coloured by y"),
     "plot_reconstructed": ("", "decode an n x n grid of codes over r0 x r1 and show it as one image"),
     "VariationalEncoder": ("0:01:56–0:08:15", "linear1, linear2 -> mu, linear3 -> sigma = exp(...); z = mu + "
@@ -48,7 +48,7 @@ LECTURE = {
     "VariationalAutoencoder": ("0:08:15–0:08:52", "encoder = VariationalEncoder, decoder = Decoder; forward as the "
                                "Autoencoder's"),
     "interpolate": ("0:12:23–0:13:30", "encode x_1 and x_2, decode n codes on the line between them, one strip"),
-    "interpolate_gif": ("0:13:30–0:13:37", "the same path, n frames there and back, saved as f'{filename}.gif'"),
+    "interpolate_gif": ("0:13:30–0:13:46", "the same path, n frames there and back, saved as f'{filename}.gif'"),
     "plot_latent_1d": ("0:20:22–0:21:09", "plot_latent for latent_dims = 1: z[:, 0] against the digit"),
     "plot_reconstructed_1d": ("0:20:22–0:21:09", "decode n codes from r0[0] to r0[1] as one strip"),
 }
@@ -106,6 +106,9 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
 def hint_for(error: Exception) -> str:
     """A sentence for the errors that code typed from the video meets on today's machines."""
     text = str(error)
+    if "same device" in text:  # noise drawn on the CPU (self.N.sample) for a mu on a GPU or Apple's MPS
+        return (". The noise must be on mu's device: write torch.randn_like(mu) instead of self.N.sample(mu.shape) "
+                "(the video's .cuda() lines do this for an NVIDIA GPU only)")
     if any(word in text for word in ("CUDA", "cuda", "NVIDIA", "GPU")):
         return (". The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = self.N.loc.cuda()` and "
                 "`self.N.scale = self.N.scale.cuda()` (self.N.sample then works on the CPU), or write "
