@@ -86,6 +86,7 @@ MISTAKES = [  # (name, old, new, words the hint must hold)
     ("train", "    return autoencoder", "", "return autoencoder"),
     ("train", "            opt.step()\n", "", "did not change"),
     ("interpolate", "img[:, i*w:(i+1)*w] = x_hat.reshape(28, 28)", "pass", "start at x_1"),
+    ("interpolate", "img = np.zeros((w, n*w))", "img = np.zeros((w, (n+1)*w))", "28 x 140 pixels"),
     ("interpolate_gif", "f'{filename}.gif'", "'/nonexistent/folder/x.gif'", "raised"),
     ("VariationalAutoencoder", "self.decoder = Decoder(latent_dims)", "self.dec = Decoder(latent_dims)",
      "self.decoder"),

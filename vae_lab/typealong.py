@@ -295,6 +295,16 @@ def deterministic(device: torch.device, dims: int = CHECK_DIMS) -> nn.Module:
     return models.Autoencoder(dims, hidden=16).to(device).eval()
 
 
+def shown_image(ax, shapes: tuple, what: str) -> np.ndarray:
+    """The last image ``ax`` shows, checked to have one of ``shapes``; ``what`` names it in the hint."""
+    if not ax.images:
+        raise Refused(f"nothing was shown: plt.imshow(img) the {what}")
+    img = np.asarray(ax.images[-1].get_array())
+    if img.shape not in shapes:
+        raise Refused(f"the {what} should be {shapes[0][0]} x {shapes[0][1]} pixels, got shape {img.shape}")
+    return img
+
+
 def check_plot_latent(plot_latent, device, variational, dims: int = CHECK_DIMS) -> str:
     model, data = deterministic(device, dims), loader(3)
     ax = drawn(plot_latent, model, data, num_batches=0)
@@ -312,11 +322,7 @@ def check_plot_latent(plot_latent, device, variational, dims: int = CHECK_DIMS) 
 def check_plot_reconstructed(plot_reconstructed, device, variational) -> str:
     model, n = deterministic(device), 3
     ax = drawn(plot_reconstructed, model, r0=(-1, 1), r1=(-2, 2), n=n)
-    if not ax.images:
-        raise Refused("nothing was shown: plt.imshow(img, extent=[*r0, *r1]) the grid of decoded images")
-    img = np.asarray(ax.images[-1].get_array())
-    if img.shape != (n * 28, n * 28):
-        raise Refused(f"for n = {n} the image should be {n * 28} x {n * 28} pixels, got {img.shape}")
+    img = shown_image(ax, ((n * 28, n * 28),), f"grid of decoded images (n = {n})")
     with torch.no_grad():  # the top-left cell: the lowest z_1, the highest z_2 (corners or centres of the cells)
         options = [model.decoder(torch.tensor([[x, y]], device=device)).reshape(28, 28).cpu().numpy()
                    for x, y in ((-1.0, 2.0), (-1 + 1 / n, 2 - 2 / n))]
@@ -330,11 +336,7 @@ def check_interpolate(interpolate, device, variational) -> str:
     model, n = deterministic(device), 5
     x_1, x_2 = torch.rand(1, 28, 28, device=device), torch.rand(1, 28, 28, device=device)
     ax = drawn(interpolate, model, x_1, x_2, n=n)
-    if not ax.images:
-        raise Refused("nothing was shown: plt.imshow(img) the strip of decoded images")
-    img = np.asarray(ax.images[-1].get_array())
-    if img.shape != (28, n * 28):
-        raise Refused(f"for n = {n} the strip should be 28 x {n * 28} pixels, got {img.shape}")
+    img = shown_image(ax, ((28, n * 28),), f"strip of decoded images (n = {n})")
     with torch.no_grad():
         ends = [model.decoder(model.encoder(x)).reshape(28, 28).cpu().numpy() for x in (x_1, x_2)]
     if not (np.allclose(img[:, :28], ends[0], atol=1e-5) and np.allclose(img[:, -28:], ends[1], atol=1e-5)):
@@ -371,11 +373,7 @@ def check_plot_latent_1d(plot_latent_1d, device, variational) -> str:
 def check_plot_reconstructed_1d(plot_reconstructed_1d, device, variational) -> str:
     model, n = deterministic(device, dims=1), 4
     ax = drawn(plot_reconstructed_1d, model, r0=(-2, 2), n=n)
-    if not ax.images:
-        raise Refused("nothing was shown: plt.imshow(img) the strip of decoded images")
-    img = np.asarray(ax.images[-1].get_array())
-    if img.shape not in ((28, n * 28), (n * 28, 28)):
-        raise Refused(f"for n = {n} the strip should be 28 x {n * 28} pixels, got {img.shape}")
+    img = shown_image(ax, ((28, n * 28), (n * 28, 28)), f"strip of decoded images (n = {n})")
     with torch.no_grad():
         first = model.decoder(torch.tensor([[-2.0]], device=device)).reshape(28, 28).cpu().numpy()
         centre = model.decoder(torch.tensor([[-2 + 2 / n]], device=device)).reshape(28, 28).cpu().numpy()
