@@ -152,8 +152,21 @@ def test_plot_latent_names_each_digit_present_at_the_median_of_its_codes(vae, sp
     z, digits = vae.encoder.mu.numpy(), split.labels.numpy()
     texts = {text.get_text(): text.get_position() for text in ax.texts}
     assert sorted(texts) == ["0", "1", "2", "3"]  # the digits of the data, no others
-    for digit, position in texts.items():
-        np.testing.assert_allclose(position, np.median(z[digits == int(digit)], axis=0), rtol=1e-5, atol=1e-6)
+    lines = {tuple(np.round(line.get_xydata()[1], 6)): line.get_xydata()[0] for line in ax.lines}
+    for digit, position in texts.items():  # at its median, or joined to it by a line when moved off a neighbour
+        median = np.median(z[digits == int(digit)], axis=0)
+        at = lines.get(tuple(np.round(position, 6)), position)
+        np.testing.assert_allclose(at, median, rtol=1e-5, atol=1e-6)
+
+
+def test_digit_names_on_the_same_spot_are_moved_apart_and_joined_to_it():
+    """Two digits whose codes have the same median (e.g. a conditional VAE's) get names that do not overlap."""
+    split = Split(torch.cat([constant_images([0.2] * 20), constant_images([0.8] * 20)]), torch.arange(40) // 10)
+    ax = plot_latent(Grey(), split).axes[0]  # Grey encodes an image to its mean pixel: digits 0/1 and 2/3 coincide
+    places = np.array([text.get_position() for text in ax.texts])
+    extent = np.ptp(ax.collections[0].get_offsets(), axis=0)
+    gaps = [np.hypot(*((a - b) / extent)) for i, a in enumerate(places) for b in places[i + 1:]]
+    assert min(gaps) >= 0.07 * 0.999 and len(ax.lines) == 4  # the gap, up to float32 rounding
 
 
 def test_plot_latent_of_a_1d_model_puts_each_digit_on_its_own_row(split):

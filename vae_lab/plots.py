@@ -35,6 +35,7 @@ LABEL_SIZE = 13
 SCATTER_STYLE = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5, "s": 6, "linewidths": 0, "antialiased": False}
 GIF_BYTES = 200 * 10**6  # the most an interpolation GIF's frames may take in memory
 OUTLINE = {"linewidth": 3, "foreground": "white"}  # around digit names, to keep them legible over the dots
+LABEL_GAP = 0.07  # digit names on a scatter stay this far apart, as a share of the codes' extent (~2 name widths)
 
 
 def encode(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
@@ -186,11 +187,38 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     points = ax.scatter(z[:, 0], z[:, 1], c=digits, **SCATTER_STYLE)
     from matplotlib.patheffects import withStroke
 
-    for digit in np.unique(digits):  # the name of each digit at the median of its codes
-        ax.text(*np.median(z[digits == digit, :2], axis=0), str(digit), fontsize=16, weight="bold", ha="center",
-                va="center", path_effects=[withStroke(**OUTLINE)])
+    names = np.unique(digits)
+    centres = np.array([np.median(z[digits == digit, :2], axis=0) for digit in names])  # each digit's median code
+    span = np.percentile(z[:, :2], 99, axis=0) - np.percentile(z[:, :2], 1, axis=0)
+    for digit, centre, place in zip(names, centres, apart(centres, np.maximum(span, 1e-6))):
+        if np.hypot(*((place - centre) / span)) > LABEL_GAP / 4:  # moved off its centre: a line back to it
+            ax.plot(*np.stack([centre, place]).T, color="black", linewidth=1)
+        ax.text(*place, str(digit), fontsize=16, weight="bold", ha="center", va="center",
+                path_effects=[withStroke(**OUTLINE)])
     fig.colorbar(points, ax=ax, ticks=range(10)).set_label("digit", fontsize=LABEL_SIZE)
     return fig
+
+
+def apart(centres: np.ndarray, span: np.ndarray, gap: float | None = None, steps: int = 200) -> np.ndarray:
+    """Places for labels ``(K, 2)`` near ``centres``, pushed apart until no two are closer than ``gap`` of ``span``
+    (the data's extent on each axis), so that no digit's name hides another's."""
+    gap = LABEL_GAP if gap is None else gap
+    places = centres / span  # in units of the data's extent, where the gap is the same on both axes
+    for _ in range(steps):
+        moved = False
+        for i in range(len(places)):
+            for j in range(i + 1, len(places)):
+                offset = places[j] - places[i]
+                distance = np.hypot(*offset)
+                if distance < gap:  # push both halfway out; coincident ones along a direction of their own
+                    angle = 2 * np.pi * (i + j * 0.618) / max(len(places), 1)
+                    direction = offset / distance if distance > 1e-9 else np.array([np.cos(angle), np.sin(angle)])
+                    places[i] -= direction * (gap - distance) / 2
+                    places[j] += direction * (gap - distance) / 2
+                    moved = True
+        if not moved:
+            break
+    return places * span
 
 
 def digits_for(model: nn.Module, digit: object, n: int) -> Tensor | None:
