@@ -13,6 +13,7 @@ from vae_lab import arguments
 from vae_lab.data import IMAGE_SHAPE, Split
 from vae_lab.models import Autoencoder, VariationalAutoencoder
 from vae_lab.plots import (
+    LABEL_GAP,
     decode,
     encode,
     interpolate,
@@ -166,7 +167,7 @@ def test_digit_names_on_the_same_spot_are_moved_apart_and_joined_to_it():
     places = np.array([text.get_position() for text in ax.texts])
     extent = np.ptp(ax.collections[0].get_offsets(), axis=0)
     gaps = [np.hypot(*((a - b) / extent)) for i, a in enumerate(places) for b in places[i + 1:]]
-    assert min(gaps) >= 0.07 * 0.999 and len(ax.lines) == 4  # the gap, up to float32 rounding
+    assert min(gaps) >= LABEL_GAP * 0.999 and len(ax.lines) == 4  # the gap, up to float32 rounding
 
 
 def test_plot_latent_of_a_1d_model_puts_each_digit_on_its_own_row(split):

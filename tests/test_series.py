@@ -2,6 +2,7 @@
 
 import base64
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from faults import file_size_limit, tiny_disk
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from vae_lab.series import find
+from vae_lab.series import find, write_html
 
 PNG = base64.b64decode(  # a 1x1 white PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
@@ -185,3 +186,24 @@ def test_in_place_over_a_read_only_notebook_refuses_and_says_so(series):
     assert result.returncode == 1
     assert f"✗ 03_third.ipynb: {source} is read-only (mode 444), so it was not replaced." in result.stdout
     assert source.read_bytes() == before
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `apt-get install -y chromium` (Debian) to open the HTML")
+def test_the_html_typesets_every_formula_with_the_network_refused(tmp_path):
+    """Opened from disk in headless Chromium with every host name unresolvable: MathJax (the packaged copy) typesets
+    the inline and the display formula, no $...$ is left in the text, and no script is asked of the web."""
+    notebook = new_notebook(cells=[new_markdown_cell("Inline $x^2 + \\mu$ and\n\n$$\\mathrm{KL} = \\sum \\sigma^2$$")])
+    page = write_html(notebook, tmp_path / "page.html")
+    assert not re.search(r'<script src="https?://', page.read_text())
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=15000",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert dom.count('type="math/tex') == 2  # both formulas handed to MathJax ...
+    assert 'class="MathJax' in dom           # ... and typeset
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S))
+    assert "$" not in text

@@ -35,7 +35,7 @@ LABEL_SIZE = 13
 SCATTER_STYLE = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5, "s": 6, "linewidths": 0, "antialiased": False}
 GIF_BYTES = 200 * 10**6  # the most an interpolation GIF's frames may take in memory
 OUTLINE = {"linewidth": 3, "foreground": "white"}  # around digit names, to keep them legible over the dots
-LABEL_GAP = 0.07  # digit names on a scatter stay this far apart, as a share of the codes' extent (~2 name widths)
+LABEL_GAP = 0.1  # digit names on a scatter stay this far apart, as a share of the codes' extent
 
 
 def encode(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:

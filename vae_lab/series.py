@@ -17,6 +17,7 @@ Every file is written whole or not at all (``files.write_atomic``).
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -27,6 +28,10 @@ from .files import write_atomic
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 WIDGET = "application/vnd.jupyter.widget-view+json"  # needs a live kernel and JavaScript from the web
+# The configuration the packaged MathJax 2.7 has (nbconvert asks for TeX-AMS_CHTML-full, whose CommonHTML output
+# jupyter-server-mathjax leaves out: every formula then stays raw $...$ offline).
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full"
+WEB_SCRIPT = re.compile(r'<script src="https?://[^"]*"[^>]*>\s*</script>\n?')  # scripts from the web (a CDN)
 
 
 def find(names: list[str], folder: Path) -> list[Path]:
@@ -183,8 +188,9 @@ def write_html(notebook, path: Path) -> Path:
             if WIDGET in output.get("data", {}) and "image/png" in output["data"]:
                 del output["data"][WIDGET]  # its static picture instead of an empty widget
     # The classic template writes each image's alt text from its cell's metadata ("alt").
-    exporter = HTMLExporter(template_name="classic", mathjax_url="mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe")
-    return write_atomic(path, exporter.from_notebook_node(notebook)[0])
+    exporter = HTMLExporter(template_name="classic", mathjax_url=f"mathjax/MathJax.js?config={MATHJAX_CONFIG},Safe")
+    page = exporter.from_notebook_node(notebook)[0]
+    return write_atomic(path, re.sub(WEB_SCRIPT, "", page))  # jQuery and require.js serve live widgets only
 
 
 def size(folder: Path) -> str:
