@@ -190,7 +190,8 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     names = np.unique(digits)
     centres = np.array([np.median(z[digits == digit, :2], axis=0) for digit in names])  # each digit's median code
     span = np.percentile(z[:, :2], 99, axis=0) - np.percentile(z[:, :2], 1, axis=0)
-    for digit, centre, place in zip(names, centres, apart(centres, np.maximum(span, 1e-6))):
+    places = centres if dims == 1 else apart(centres, np.maximum(span, 1e-6))  # 1-D: each name on its own row
+    for digit, centre, place in zip(names, centres, places):
         if np.hypot(*((place - centre) / span)) > LABEL_GAP / 4:  # moved off its centre: a line back to it
             ax.plot(*np.stack([centre, place]).T, color="black", linewidth=1)
         ax.text(*place, str(digit), fontsize=16, weight="bold", ha="center", va="center",
