@@ -99,7 +99,10 @@ def test_a_mistake_gets_a_hint_and_the_library_version(name, old, new, hint, cap
         pytest.skip("on a machine with CUDA the video's .cuda() lines run")
     scope = replaced(["Decoder", *LECTURE], name, old, new)
     result, line = taken(name, scope, capsys)
-    assert result is FALLBACKS[name], line
+    if name == "VariationalAutoencoder":  # built from the student's own encoder and decoder, as the lecture builds it
+        assert result is not scope[name] and type(result(2).encoder) is scope["VariationalEncoder"], line
+    else:
+        assert result is FALLBACKS[name], line
     assert line.startswith(f"✗ {name}") and hint in line and "vae_lab's version" in line
 
 
@@ -213,3 +216,16 @@ def test_the_copy_left_empty_runs_top_to_bottom_on_the_library(tmp_path, name):
     assert filled == 0
     for typed in TYPE_ALONG_NOTEBOOKS[name]:
         assert f"{typed} is not typed yet" in out, typed
+
+
+def test_an_untyped_autoencoder_is_built_from_the_students_encoder_and_decoder(capsys):
+    """Typed the VariationalEncoder, left the VariationalAutoencoder empty: the student still trains their encoder."""
+    scope = namespace("Decoder", "VariationalEncoder")
+    result, line = taken("VariationalAutoencoder", scope, capsys)
+    model = result(2)
+    assert type(model.encoder) is scope["VariationalEncoder"] and type(model.decoder) is scope["Decoder"]
+    assert "not typed yet" in line and "built from this notebook's VariationalEncoder and Decoder" in line
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 1, 28, 28)
+    scope = namespace("Encoder")  # only the encoder typed: the library's Decoder beside it
+    model = taken("Autoencoder", scope, capsys)[0](2)
+    assert type(model.encoder) is scope["Encoder"] and type(model.decoder) is models.Decoder

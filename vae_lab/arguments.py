@@ -162,6 +162,13 @@ def file_path(name: str, path: object, suffix: str | None = None) -> Path:
     return path
 
 
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """An error in a few words, to name it in a sentence: ``"TypeName: the first line of its message"``, at most
+    ``limit`` characters."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"[:limit]
+
+
 def latent_dims(value: nn.Module) -> int:
     """A model's ``latent_dims``; a model written like the lecture's keeps none: its decoder's input size then."""
     dims = getattr(value, "latent_dims", None)

@@ -38,8 +38,8 @@ from .data import Split, default_folder
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
-RETRAIN_WORDS = {"1": True, "true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, lower-cased
-                 "": False, "0": False, "false": False, "no": False, "off": False}
+RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, lower-cased (numbers: 0 or not)
+                 "": False, "false": False, "no": False, "off": False}
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
 TRAINING_CODE = (arguments, data, losses, models, training, variants)  # the modules a training run goes through
@@ -203,4 +203,4 @@ def described(error: Exception) -> str:
     """An error in a few words: an OSError's reason ("No space left on device"), else its type and first line."""
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
+    return arguments.first_line(error)

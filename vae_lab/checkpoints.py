@@ -93,8 +93,7 @@ def unreadable(error: Exception) -> str:
         return "the file is empty or cut short"
     if isinstance(error, pickle.UnpicklingError):
         return "it was not written by torch.save, or it holds objects other than tensors and numbers"
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first.split('. ')[0][:200]}"
+    return arguments.first_line(error).split(". ")[0]
 
 
 def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:

@@ -101,14 +101,15 @@ def check_reparameterize(my_reparameterize: Callable) -> bool:
     """Check ``my_reparameterize(mu, sigma)``: samples of N(mu, sigma^2) that let gradients reach mu and sigma."""
     n = 100_000
     mu, sigma = torch.tensor([2.0, -1.0]).repeat(n, 1), torch.tensor([0.5, 3.0]).repeat(n, 1)
-    mu_given, sigma_given = (t.clone().requires_grad_() for t in (mu, sigma))
+    mu_given, sigma_given = _copies(mu.requires_grad_(), sigma.requires_grad_())
     z, problem = _call(my_reparameterize, mu_given, sigma_given)
     if problem:
         return _fail(problem)
     if not isinstance(z, torch.Tensor) or z.shape != mu.shape:
         return _fail(f"Expected z of mu's shape {tuple(mu.shape)}; draw eps with torch.randn_like(mu).")
-    if not z.is_floating_point():
-        return _fail(f"z has dtype {z.dtype}; keep it a float tensor (no .long() or .round()).")
+    z_values, problem = _floats(z, mu, "z")
+    if problem:
+        return _fail(problem)
     if not z.requires_grad:
         return _fail("No gradient reaches mu and sigma: build z from them, z = mu + sigma * eps, "
                      "instead of sampling z directly or returning a new tensor.")
@@ -117,9 +118,8 @@ def check_reparameterize(my_reparameterize: Callable) -> bool:
         if grad is None or not grad.abs().sum() > 0:
             return _fail(f"No gradient reaches {name}: z must be built from it, z = mu + sigma * eps, with neither "
                          f"{name} detached nor left out.")
-    z = z.detach().to(mu.dtype)
-    mean_ok = torch.allclose(z.mean(0), mu[0], atol=5 * 3.0 / math.sqrt(n))
-    std_ok = torch.allclose(z.std(0), sigma[0], rtol=0.02)
+    mean_ok = torch.allclose(z_values.mean(0), mu[0].detach(), atol=5 * 3.0 / math.sqrt(n))
+    std_ok = torch.allclose(z_values.std(0), sigma[0].detach(), rtol=0.02)
     grads_ok = torch.allclose(grad_mu.to(mu.dtype), torch.ones_like(mu))
     return _report(mean_ok and std_ok and grads_ok,
                    "z has mean mu and spread sigma, and gradients reach both.",

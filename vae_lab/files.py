@@ -3,7 +3,7 @@
 ``write_atomic(path, contents)`` writes to a new temporary file in the target's own
 folder, flushes it to the disk (fsync) and renames it over the target, which POSIX
 does in one step: readers see the old file or the new one, never part of one. On any
-failure (a full disk, Ctrl-C, an error in the code that writes) the temporary file is
+failure (a full disk, Ctrl-C) the temporary file is
 removed, the old file is left as it was, and the error names the target.
 
 It imports nothing from vae_lab, so that every writer of the library can use it.
@@ -12,20 +12,19 @@ It imports nothing from vae_lab, so that every writer of the library can use it.
 import os
 import secrets
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 NEW_FILE_MODE = 0o666  # before the umask: 0644 with the usual umask 022, as open(path, "w") gives
 
 
-def write_atomic(path: str | os.PathLike, contents: bytes | str | Callable[[BinaryIO], None]) -> Path:
+def write_atomic(path: str | os.PathLike, contents: bytes | str) -> Path:
     """Write ``contents`` to ``path`` atomically; return ``path``.
 
     Args:
         path: the file to write. A symbolic link is written through (its target is replaced, the link stays);
             an existing file keeps its permissions, a new one gets the user's umask (0644 by default).
-        contents: the bytes, a str (written as UTF-8), or a function that writes into the binary file it is given.
+        contents: the bytes, or a str (written as UTF-8).
 
     Raises:
         PermissionError: ``path`` is read-only (no write permission for anyone, or none for this user).
@@ -47,7 +46,7 @@ def write_atomic(path: str | os.PathLike, contents: bytes | str | Callable[[Bina
     except OSError as error:
         remove(temporary)
         raise renamed(error, path) from error
-    except BaseException as error:  # Ctrl-C, or an error in the code that writes: leave no temporary file behind
+    except BaseException as error:  # Ctrl-C, or any other error: leave no temporary file behind
         remove(temporary)
         error.add_note(f"Nothing was written to {path}; the file there before, if any, is unchanged.")
         raise
@@ -81,17 +80,13 @@ def create_temporary(target: Path) -> tuple[Path, int]:
     raise FileExistsError(f"Could not create a temporary file beside {target}: 100 names were taken.")
 
 
-def write_contents(file: BinaryIO, contents: bytes | str | Callable[[BinaryIO], None]) -> None:
-    """Write bytes, UTF-8 text, or call the writing function with ``file``."""
+def write_contents(file: BinaryIO, contents: bytes | str) -> None:
+    """Write bytes, or text as UTF-8."""
     if isinstance(contents, str):
         contents = contents.encode("utf-8")
-    if isinstance(contents, (bytes, bytearray, memoryview)):
-        file.write(contents)
-    elif callable(contents):
-        contents(file)
-    else:
-        raise TypeError(f"contents must be bytes, a str or a function that writes to a file, "
-                        f"got {type(contents).__name__}.")
+    if not isinstance(contents, (bytes, bytearray, memoryview)):
+        raise TypeError(f"contents must be bytes or a str, got {type(contents).__name__}.")
+    file.write(contents)
 
 
 def remove(temporary: Path | None) -> None:

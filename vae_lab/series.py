@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import arguments
 from .data import FULL_SIZE, default_data_dir, files_present, how_to_get, load_sample
 from .files import write_atomic
 
@@ -97,8 +98,7 @@ def read(path: Path):
     try:
         return nbformat.read(path, as_version=4)
     except Exception as error:  # NotJSONError, a schema error, a missing key, bad UTF-8
-        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-        raise ValueError(f"{path} is not a valid notebook ({type(error).__name__}: {first}). Open it in Jupyter to "
+        raise ValueError(f"{path} is not a valid notebook ({arguments.first_line(error)}). Open it in Jupyter to "
                          "see what is wrong, or restore it from git.") from None
 
 
@@ -143,8 +143,7 @@ def failure(error: Exception, timeout: int) -> str:
     if isinstance(error, DeadKernelError):
         return ("the kernel died (DeadKernelError): the cell crashed Python or ran out of memory; run the notebook "
                 "in Jupyter to see where")
-    first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
-    return f"the kernel failed ({type(error).__name__}: {first})"
+    return f"the kernel failed ({arguments.first_line(error, 300)})"
 
 
 def save(notebook, path: Path, outputs: Path, in_place: bool) -> tuple[Path, Path]:
@@ -249,13 +248,13 @@ def run_and_save(path: Path, args: argparse.Namespace) -> tuple[tuple, list[str]
     except ValueError as error:
         return (path.stem, f"{time.perf_counter() - start:.0f} s", "✗ failed", None, None), [f"✗ {error}"]
     stopped = run(path, notebook, args.timeout)
+    number, message = stopped or (None, None)
     if stopped:
-        number, message = stopped
         problems.append(f"✗ {path.name} stopped at its code cell {number}: {message}" if number else
                         f"✗ {path.name}: {message}")
     try:
         written = save(notebook, path, args.output_dir, args.in_place and not stopped)
-        if stopped and number:
+        if number:
             problems.append(f"  The executed copy up to that cell: {written[0]}")
     except OSError as error:  # a full disk, a read-only file: write_atomic left the old file whole
         problems.append(f"✗ {path.name}: " + (f"could not write {error.filename} ({error.strerror}); the file there "

@@ -35,22 +35,12 @@ from .data import IMAGE_SHAPE, IMAGE_SIZE
 from .losses import kl_divergence
 from .models import HIDDEN
 
-# Where the lecture writes each definition (the pre-work's autoencoder has no times) and what to type.
+# Where the lecture writes each definition (the pre-work's autoencoder has no times).
 LECTURE = {
-    "Encoder": ("", "the encoder: linear1 784 -> 512, ReLU, linear2 512 -> latent_dims"),
-    "Decoder": ("", "the decoder: linear1 latent_dims -> 512, ReLU, linear2 512 -> 784, sigmoid, reshape"),
-    "Autoencoder": ("", "encoder then decoder: z = self.encoder(x), return self.decoder(z)"),
-    "train": ("0:08:52–0:09:59", "Adam; for each batch: zero_grad, x_hat, the loss, backward, step; return the model"),
-    "plot_latent": ("", "encode num_batches batches, scatter z[:, 0] against z[:, 1] coloured by y"),
-    "plot_reconstructed": ("", "decode an n x n grid of codes over r0 x r1 and show it as one image"),
-    "VariationalEncoder": ("0:01:56–0:08:15", "linear1, linear2 -> mu, linear3 -> sigma = exp(...); z = mu + "
-                           "sigma * a N(0, 1) sample; self.kl; return z"),
-    "VariationalAutoencoder": ("0:08:15–0:08:52", "encoder = VariationalEncoder, decoder = Decoder; forward as the "
-                               "Autoencoder's"),
-    "interpolate": ("0:12:23–0:13:30", "encode x_1 and x_2, decode n codes on the line between them, one strip"),
-    "interpolate_gif": ("0:13:30–0:13:46", "the same path, n frames there and back, saved as f'{filename}.gif'"),
-    "plot_latent_1d": ("0:20:22–0:21:09", "plot_latent for latent_dims = 1: z[:, 0] against the digit"),
-    "plot_reconstructed_1d": ("0:20:22–0:21:09", "decode n codes from r0[0] to r0[1] as one strip"),
+    "Encoder": "", "Decoder": "", "Autoencoder": "", "train": "0:08:52–0:09:59", "plot_latent": "",
+    "plot_reconstructed": "", "VariationalEncoder": "0:01:56–0:08:15", "VariationalAutoencoder": "0:08:15–0:08:52",
+    "interpolate": "0:12:23–0:13:30", "interpolate_gif": "0:13:30–0:13:46", "plot_latent_1d": "0:20:22–0:21:09",
+    "plot_reconstructed_1d": "0:20:22–0:21:09",
 }
 CHECK_IMAGES = 8  # images of a check's batch
 CHECK_DIMS = 2
@@ -76,12 +66,12 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
         raise ValueError(f"take knows the lecture's definitions {sorted(LECTURE)}, got {name!r}.")
     if variational is None:
         variational = "VariationalAutoencoder" in namespace
-    when, _ = LECTURE[name]
+    when = LECTURE[name]
     at = f" (lecture {when})" if when and (name != "train" or variational) else ""  # the pre-work has no times
-    fallback = FALLBACKS[name]
+    fallback, made_of = fallback_for(name, namespace)
     typed = namespace.get(name)
-    if typed is None or getattr(typed, "__module__", "") != namespace.get("__name__", "__main__"):
-        print(f"{name} is not typed yet{at}: the cells below use vae_lab's version.")
+    if not typed_in(namespace, name):
+        print(f"{name} is not typed yet{at}: the cells below use vae_lab's version{made_of}.")
         return fallback
     device = namespace.get("device", torch.device("cpu"))
     try:
@@ -90,17 +80,51 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
             warnings.simplefilter("ignore")  # the check's own inputs are not the student's concern
             note = CHECKS[name](typed, device, variational)
     except Refused as refused:
-        print(f"✗ {name}: {refused}{at}. The cells below use vae_lab's version until you fix it.")
+        print(f"✗ {name}: {refused}{at}. The cells below use vae_lab's version{made_of} until you fix it.")
         return fallback
     except NotImplementedError:
-        print(f"✗ {name}: not written yet{at}. The cells below use vae_lab's version.")
+        print(f"✗ {name}: not written yet{at}. The cells below use vae_lab's version{made_of}.")
         return fallback
     except Exception as error:  # the student's code raised: say what and where to look
         print(f"✗ {name}: your code raised {type(error).__name__}: {error}{hint_for(error)}{at}. "
-              "The cells below use vae_lab's version until you fix it.")
+              f"The cells below use vae_lab's version{made_of} until you fix it.")
         return fallback
     print(f"⚠ {name}: {note} The cells below use your {name}." if note else f"✓ {name}: yours is used from here on.")
     return typed
+
+
+def typed_in(namespace: dict, name: str) -> bool:
+    """Whether ``name`` in the notebook is the student's own (defined in the notebook, not handed over by ``take``)."""
+    typed = namespace.get(name)
+    return typed is not None and getattr(typed, "__module__", "") == namespace.get("__name__", "__main__")
+
+
+def fallback_for(name: str, namespace: dict) -> tuple[object, str]:
+    """vae_lab's version of ``name``, and what it is made of. An autoencoder left untyped is built, as the lecture
+    builds it, from the encoder and decoder the notebook holds, so that a student's typed encoder still drives it."""
+    if name not in PARTS:
+        return FALLBACKS[name], ""
+    typed = [part for part in PARTS[name] if typed_in(namespace, part) and isinstance(namespace[part], type)]
+    if not typed:
+        return FALLBACKS[name], ""
+    encoder, decoder = (namespace[part] if part in typed else FALLBACKS[part] for part in PARTS[name])
+    return lecture_autoencoder(name, encoder, decoder), f", built from this notebook's {' and '.join(typed)}"
+
+
+def lecture_autoencoder(name: str, encoder: type, decoder: type) -> type:
+    """The lecture's Autoencoder or VariationalAutoencoder class, from these encoder and decoder classes."""
+
+    class LectureAutoencoder(nn.Module):
+        def __init__(self, latent_dims: int):
+            super().__init__()
+            self.encoder = encoder(latent_dims)
+            self.decoder = decoder(latent_dims)
+
+        def forward(self, x: Tensor) -> Tensor:
+            return self.decoder(self.encoder(x))
+
+    LectureAutoencoder.__name__ = LectureAutoencoder.__qualname__ = name
+    return LectureAutoencoder
 
 
 def hint_for(error: Exception) -> str:
@@ -404,6 +428,7 @@ CHECKS = {
     "interpolate": check_interpolate, "interpolate_gif": check_interpolate_gif,
     "plot_latent_1d": check_plot_latent_1d, "plot_reconstructed_1d": check_plot_reconstructed_1d,
 }
+PARTS = {"Autoencoder": ("Encoder", "Decoder"), "VariationalAutoencoder": ("VariationalEncoder", "Decoder")}
 FALLBACKS = {
     "Encoder": models.Encoder, "Decoder": models.Decoder, "Autoencoder": models.Autoencoder, "train": lecture_train,
     "plot_latent": plots.plot_latent, "plot_reconstructed": plots.plot_reconstructed,
