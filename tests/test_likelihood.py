@@ -145,3 +145,8 @@ def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
     assert bits_per_dim(10.0, dims=10) == pytest.approx(1 / math.log(2))
     with pytest.raises(TypeError, match="nats_per_image"):
         bits_per_dim("87")
+
+
+def test_the_optimal_sigma_likelihood_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="each image on its own"):
+        iwae_estimate(VariationalAutoencoder(2), torch.rand(4, 1, 28, 28), k=2, likelihood="optimal-sigma")

@@ -6,7 +6,16 @@ import torch
 from torch.distributions import Bernoulli, Normal
 from torch.distributions import kl_divergence as torch_kl
 
-from vae_lab.losses import bce, kl_divergence, log_likelihood, reconstruction_loss, reparameterize, sse
+from vae_lab.losses import (
+    bce,
+    kl_divergence,
+    log_likelihood,
+    optimal_sigma,
+    optimal_sigma_nll,
+    reconstruction_loss,
+    reparameterize,
+    sse,
+)
 
 
 def random_gaussians(batch=64, dims=3, seed=0):
@@ -217,3 +226,31 @@ def test_kl_of_mismatched_shapes_gets_a_sentence(mu, log_sigma, message):
 def test_a_loss_given_an_array_names_the_argument():
     with pytest.raises(TypeError, match="log_sigma must be a torch.Tensor, got ndarray"):
         kl_divergence(torch.zeros(2, 2), np.zeros((2, 2)))
+
+
+def test_optimal_sigma_nll_is_the_gaussian_nll_at_the_batchs_root_mean_squared_error():
+    x_hat, x = images_and_reconstructions()
+    sigma = ((x - x_hat) ** 2).mean().sqrt()  # the maximum-likelihood sigma of the batch
+    expected = -Normal(x_hat, sigma).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(optimal_sigma_nll(x_hat, x, per_image=True), expected)
+    torch.testing.assert_close(optimal_sigma_nll(x_hat, x), expected.sum())
+    assert optimal_sigma(x_hat, x) == pytest.approx(sigma.item())
+
+
+def test_optimal_sigma_is_the_best_sigma_and_its_gradient_is_a_beta_vae_step():
+    """No other sigma gives a lower NLL; the gradient is that of sse / (2 sigma^2), i.e. beta = 2 sigma^2."""
+    x_hat, x = images_and_reconstructions(seed=1)
+    best = optimal_sigma_nll(x_hat, x)
+    sigma = optimal_sigma(x_hat, x)
+    for factor in (0.9, 0.99, 1.01, 1.1):
+        assert -Normal(x_hat, factor * sigma).log_prob(x).sum() > best
+    x_hat.requires_grad_(True)
+    (gradient,) = torch.autograd.grad(optimal_sigma_nll(x_hat, x), x_hat)
+    (sse_gradient,) = torch.autograd.grad(sse(x_hat, x) / (2 * sigma**2), x_hat)
+    torch.testing.assert_close(gradient, sse_gradient)
+
+
+def test_optimal_sigma_has_a_floor_for_a_perfect_reconstruction():
+    x = torch.rand(2, 1, 28, 28)
+    assert math.isfinite(optimal_sigma_nll(x, x).item())
+    assert reconstruction_loss(x, x, "optimal-sigma").item() == pytest.approx(optimal_sigma_nll(x, x).item())

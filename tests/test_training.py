@@ -215,7 +215,8 @@ def test_bernoulli_likelihood_trains_on_the_cross_entropy():
     [
         ({"beta": -1.0}, r"beta must be a finite number >= 0, got -1.0"),
         ({"beta": "1"}, r"beta must be a number, got '1' of type str"),
-        ({"likelihood": "laplace"}, r"likelihood must be one of \('gaussian', 'bernoulli'\), got 'laplace'"),
+        ({"likelihood": "laplace"},
+         r"likelihood must be one of \('gaussian', 'bernoulli', 'optimal-sigma'\), got 'laplace'"),
     ],
 )
 def test_bad_beta_or_likelihood_is_named(kwargs, message):
@@ -223,6 +224,43 @@ def test_bad_beta_or_likelihood_is_named(kwargs, message):
         train(VariationalAutoencoder(2), blobs(8), progress=False, **kwargs)
     with pytest.raises((TypeError, ValueError), match=message):
         evaluate(VariationalAutoencoder(2), blobs(8), **kwargs)
+
+
+class Recorder(VariationalAutoencoder):
+    """A VAE that keeps every batch it is trained on."""
+
+    def forward(self, x, y=None):
+        self.seen.append(x.detach().clone())
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("binarize", [False, True])
+def test_binarize_draws_black_and_white_pixels_afresh_for_every_batch(binarize):
+    set_seed(0)
+    model, data = Recorder(2, hidden=16), blobs(128)
+    model.seen = []
+    original = data.images.clone()
+    train(model, data, epochs=2, batch_size=128, progress=False, likelihood="bernoulli", binarize=binarize)
+    first, second = model.seen
+    assert torch.equal(data.images, original)                            # the data keeps its grey pixels
+    if not binarize:
+        assert not torch.equal(first.unique(), torch.tensor([0.0, 1.0]))
+        return
+    assert torch.equal(first.unique(), torch.tensor([0.0, 1.0]))
+    assert first.mean().item() == pytest.approx(original.mean().item(), abs=0.01)   # each pixel 1 with its grey value
+    assert not torch.equal(first.sort(dim=0).values, second.sort(dim=0).values)  # drawn again in the next epoch
+
+
+def test_binarize_must_be_true_or_false():
+    with pytest.raises(TypeError, match="binarize must be True or False, got 1"):
+        train(VariationalAutoencoder(2), blobs(8), progress=False, binarize=1)
+
+
+def test_the_optimal_sigma_likelihood_trains():
+    set_seed(0)
+    model = VariationalAutoencoder(2, hidden=32)
+    history = train(model, blobs(), epochs=3, batch_size=64, lr=3e-3, progress=False, likelihood="optimal-sigma")
+    assert history.recon[-1] < history.recon[0]
 
 
 def test_bad_test_data_fails_before_training():

@@ -28,7 +28,7 @@ def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
     """log w_i = log p(x | z_i) + log p(z_i) - log q(z_i | x) for k codes per image.
 
     Args:
-        model: a ``VariationalAutoencoder``.
+        model: a ``VariationalAutoencoder``; p(z) is its prior (``log_prior``).
         x: images, shape ``(B, 1, 28, 28)``, on the model's device.
         k: codes per image.
 
@@ -41,8 +41,22 @@ def log_weights(model: nn.Module, x: Tensor, k: int, likelihood: str) -> Tensor:
     x_hat = model.decoder(z.flatten(end_dim=1))  # (k * B, 1, 28, 28)
     x_repeated = x.reshape(1, -1, *IMAGE_SHAPE).expand(k, -1, -1, -1, -1).flatten(end_dim=1)
     log_px_z = log_likelihood(x_hat, x_repeated, likelihood).reshape(k, -1)
-    log_pz = Normal(0.0, 1.0).log_prob(z).sum(dim=-1)
-    return log_px_z + log_pz - q.log_prob(z).sum(dim=-1)
+    return log_px_z + log_prior(model, z) - q.log_prob(z).sum(dim=-1)
+
+
+def log_prior(model: nn.Module, z: Tensor) -> Tensor:
+    """log p(z) under the model's prior: its ``log_prior(z)`` where it has one (``PriorVariationalAutoencoder``),
+    else the lecture's N(0, I).
+
+    Args:
+        z: codes, shape ``(..., latent_dims)``.
+
+    Returns:
+        shape ``z.shape[:-1]``, in nats.
+    """
+    if hasattr(model, "log_prior"):
+        return model.log_prior(z)
+    return Normal(0.0, 1.0).log_prob(z).sum(dim=-1)
 
 
 @torch.no_grad()
@@ -65,6 +79,9 @@ def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussi
     k, batch_size = arguments.whole("k", k, high=10_000), arguments.whole("batch_size", batch_size)
     batch_size = max(1, min(batch_size, MAX_DECODED // k))  # k codes per image are decoded at once
     arguments.choice("likelihood", likelihood, RECONSTRUCTION)
+    if likelihood == "optimal-sigma":  # its sigma is a batch's, shared by k x batch decoded images: not one image's
+        raise ValueError("iwae_estimate needs a likelihood of each image on its own: 'gaussian' or 'bernoulli', not "
+                         "'optimal-sigma' (whose sigma is set by the whole batch).")
     images = arguments.pixels(data).to(device)
     log_px = elbo = 0.0
     with evaluation_mode(model):

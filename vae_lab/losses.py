@@ -120,7 +120,43 @@ def bce(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
     return F.binary_cross_entropy(x_hat, x, reduction="sum")
 
 
-RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce}  # the decoder's likelihood -> its reconstruction loss
+SIGMA_FLOOR = 1e-3  # the optimal sigma never goes below this: a batch reconstructed exactly would give log 0
+
+
+def optimal_sigma_nll(x_hat: Tensor, x: Tensor, per_image: bool = False) -> Tensor:
+    """-log p(x | z) of a Gaussian decoder N(x_hat, sigma^2 I) with the best sigma for the batch: the "optimal
+    sigma-VAE" of Rybkin, Daniilidis & Levine (2021, *Simple and Effective VAE Training with Calibrated Decoders*).
+
+        sigma^2 = mean over the batch and the pixels of (x - x_hat)^2    (the maximum-likelihood variance)
+        -log p(x | z) = sum over pixels of (x - x_hat)^2 / (2 sigma^2) + log sigma + log(2 pi) / 2
+
+    Summed over a batch this is (B D / 2)(1 + log(2 pi sigma^2)). Its gradient is that of
+    ``sse / (2 sigma^2)``: a step of the lecture's loss with β = 2 sigma^2 (the sigma being optimal, its own
+    gradient adds nothing). sigma is at least ``SIGMA_FLOOR``.
+
+    Args:
+        x_hat: reconstructions, shape ``(B, 1, 28, 28)``.
+        x: originals, same shape.
+        per_image: return one sum per image (each under the batch's sigma) instead of one for the batch.
+
+    Returns:
+        a scalar, or shape ``(B,)`` if ``per_image``, in nats.
+    """
+    squared = sse(x_hat, x, per_image=True)  # (B,)
+    variance = (squared.sum() / x.numel()).clamp(min=SIGMA_FLOOR**2)
+    pixels = x[0].numel()
+    nll = squared / (2 * variance) + pixels / 2 * (torch.log(variance) + math.log(2 * math.pi))
+    return nll if per_image else nll.sum()
+
+
+def optimal_sigma(x_hat: Tensor, x: Tensor) -> float:
+    """The optimal sigma-VAE's sigma for a batch: the root of the mean squared error, at least ``SIGMA_FLOOR``."""
+    same_shape("x_hat", x_hat, "x", x)
+    return max(F.mse_loss(x_hat, x).sqrt().item(), SIGMA_FLOOR)
+
+
+# the decoder's likelihood -> its reconstruction loss
+RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce, "optimal-sigma": optimal_sigma_nll}
 
 
 def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str, per_image: bool = False) -> Tensor:
@@ -129,7 +165,8 @@ def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str, per_image: bo
 
 
 def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str) -> Tensor:
-    """log p(x | z) per image, normalised: ``-sse - (D/2) log(pi)`` (Gaussian, variance 1/2) or ``-bce`` (Bernoulli).
+    """log p(x | z) per image, normalised: ``-sse - (D/2) log(pi)`` (Gaussian, variance 1/2), ``-bce`` (Bernoulli)
+    or ``-optimal_sigma_nll`` (Gaussian, the batch's optimal variance, shared by the batch's images).
 
     Returns:
         shape ``(B,)``, in nats.

@@ -180,7 +180,7 @@ def labelled_batches(images: Tensor, labels: Tensor | None, batch_size: int):
 def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | None = None, batch_size: int = BATCH_SIZE,
           lr: float = LEARNING_RATE, test_data: Split | Tensor | DataLoader | None = None, progress: bool = True,
           beta: float = 1.0, likelihood: str = "gaussian", schedule: str = "cosine", kl_warmup: float = 0.0,
-          free_bits: float = 0.0) -> History:
+          free_bits: float = 0.0, binarize: bool = False) -> History:
     """Train a model with Adam on the lecture's loss, reconstruction + beta * KL; return its History.
 
     Each epoch takes the images in a new random order, in batches sliced from one tensor on
@@ -200,12 +200,16 @@ def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | Non
         test_data: if given, evaluated after every epoch into ``history.test``.
         progress: show a progress bar with the live loss.
         beta: the KL term's weight: 1 is the VAE, other values a beta-VAE (Higgins et al. 2017).
-        likelihood: ``"gaussian"`` (summed squared error, the lecture's) or ``"bernoulli"`` (binary cross-entropy).
+        likelihood: ``"gaussian"`` (summed squared error, the lecture's), ``"bernoulli"`` (binary cross-entropy) or
+            ``"optimal-sigma"`` (a Gaussian whose variance is each batch's mean squared error, ``optimal_sigma_nll``).
         schedule: ``"cosine"`` (warm-up, then decay) or ``"constant"`` (Adam at ``lr`` throughout, as the lecture).
         kl_warmup: epochs (may be fractional, at most ``epochs``) over which the KL weight rises linearly
             to ``beta`` (``kl_weight``); 0 for none. A cure for posterior collapse that starts early in training.
         free_bits: each latent dimension's KL counts as at least this many nats per image (``loss_terms``);
             0 for none. A cure for posterior collapse that changes the objective.
+        binarize: train on black-and-white pixels drawn afresh for every batch, each pixel 1 with its grey value as
+            probability ("dynamic binarization", Burda et al. 2016; with ``likelihood="bernoulli"``). The data's
+            and ``test_data``'s own pixels are not changed.
 
     Returns:
         History with per-image training losses for each finished epoch; its ``total`` is reconstruction
@@ -219,6 +223,8 @@ def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | Non
     beta, likelihood = arguments.real("beta", beta, low=0), arguments.choice("likelihood", likelihood, RECONSTRUCTION)
     arguments.choice("schedule", schedule, SCHEDULES)
     kl_warmup, free_bits = arguments.real("kl_warmup", kl_warmup, low=0), arguments.real("free_bits", free_bits, low=0)
+    if not isinstance(binarize, bool):
+        raise TypeError(f"binarize must be True or False, got {binarize!r}.")
     if kl_warmup > epochs:
         raise ValueError(f"kl_warmup={kl_warmup:g} is longer than the training (epochs={epochs}): the KL weight "
                          f"would never reach beta. Give kl_warmup <= epochs, e.g. kl_warmup={epochs / 2:g}.")
@@ -244,7 +250,7 @@ def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | Non
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             sums = train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight, likelihood, bar, epoch,
-                               free_bits)
+                               free_bits, binarize)
             seconds += time.perf_counter() - start
             sums[0] = sums[1] + beta * sums[2]  # the loss at the full beta, not the warmed-up or free-bits one
             for name, value in zip(("total", "recon", "kl"), sums):
@@ -262,14 +268,16 @@ def train(model: nn.Module, data: Split | Tensor | DataLoader, epochs: int | Non
 
 
 def train_epoch(model, images, labels, batch_size, optimizer, scheduler, weight, likelihood, bar, epoch,
-                free_bits=0.0) -> list[float]:
+                free_bits=0.0, binarize=False) -> list[float]:
     """One pass over ``images`` (and ``labels``, or None) in a random order; returns the summed (total, recon, kl).
-    ``weight(step)`` is the KL term's weight at the scheduler's step."""
+    ``weight(step)`` is the KL term's weight at the scheduler's step; ``binarize``: pixels drawn 0 or 1 per batch."""
     sums = [0.0, 0.0, 0.0]
     order = torch.randperm(len(images), device=images.device)
     for batch, index in enumerate(batches(order, batch_size), start=1):
         # index_select copies whole rows; images[index] goes through the slower general indexing
         x, y = images.index_select(0, index), None if labels is None else labels[index]
+        if binarize:
+            x = torch.bernoulli(x)
         loss, recon, kl = loss_terms(model, x, y, weight(scheduler.last_epoch), likelihood, free_bits)
         if not torch.isfinite(loss):
             raise FloatingPointError(
