@@ -165,6 +165,17 @@ def test_a_zeroed_entry_is_retrained_with_a_warning(tmp_path, data, monkeypatch)
     assert run(data, tmp_path)[1].from_cache  # and the entry was written anew
 
 
+def test_a_damaged_entry_s_warning_names_it_once_and_gives_no_advice_for_saved_files(tmp_path, data):
+    run(data, tmp_path)
+    (entry,) = tmp_path.glob("*.pt")
+    entry.write_bytes(b"not a checkpoint")
+    with pytest.warns(CacheWarning) as caught:
+        run(data, tmp_path)
+    (message,) = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+    assert message.count(str(entry)) == 1 and "save_model" not in message
+    assert "it is not a readable checkpoint" in message and "nothing to do" in message
+
+
 @pytest.mark.parametrize("damage", ["not a model", "unexpected field"])
 def test_a_failed_read_leaves_the_random_state_and_weights_as_they_were(tmp_path, data, damage):
     _, first = run(data, tmp_path)

@@ -200,3 +200,36 @@ def test_a_check_that_stumbles_prints_a_hint_instead_of_raising(capsys):
     assert check_kl(lambda mu, log_sigma: kl_divergence(mu, log_sigma).as_subclass(Shapeless)) is False
     out = capsys.readouterr().out
     assert out.startswith("✗ The check could not judge your answer (RuntimeError: no shape)")
+
+
+@pytest.mark.parametrize("answer, printed", [
+    (lambda mu, sigma: None, "returned None"),
+    (lambda mu, sigma: (mu + sigma * torch.randn_like(mu)).detach().numpy(), "NumPy array"),
+    (lambda mu, sigma: (mu + sigma * torch.randn_like(mu))[:10], "got a tensor of shape (10, 2)"),
+    (lambda mu, sigma: mu + sigma * torch.randn_like(mu) * float("nan"), "NaN"),
+    (lambda mu, sigma: mu.add_(sigma * torch.randn_like(mu)), "in place"),
+])
+def test_more_wrong_reparameterizations_get_a_hint_of_their_own(capsys, answer, printed):
+    assert check_reparameterize(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗") and printed in out and "could not judge" not in out
+
+
+def test_an_interpolation_stacked_instead_of_joined_is_told_so(capsys):
+    decoder = Decoder(2)
+    z_1, z_2 = torch.zeros(1, 2), torch.ones(1, 2)
+    stacked = lambda a, b, n: torch.stack([decoder(a + (b - a) * t) for t in torch.linspace(0, 1, n).tolist()])  # noqa: E731
+    assert check_interpolate(stacked, decoder, z_1, z_2) is False
+    assert "torch.cat, not torch.stack" in capsys.readouterr().out
+
+
+def test_an_encoder_given_as_an_object_or_with_wrong_layers_gets_a_hint(capsys):
+    class Small(VariationalEncoder):
+        def __init__(self, latent_dims):
+            super().__init__(latent_dims)
+            self.linear1 = torch.nn.Linear(3, 3)
+
+    for given, printed in ((VariationalEncoder(2), "Give the class itself"), (Small, "The layers should be")):
+        assert check_variational_encoder(given) is False
+        out = capsys.readouterr().out
+        assert printed in out and "could not judge" not in out

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from faults import python_with_full_disk, tiny_disk
 
-from vae_lab import files
+from vae_lab import arguments, files
 from vae_lab.files import write_atomic
 
 
@@ -102,6 +102,19 @@ def test_a_folder_or_a_missing_folder_is_named(tmp_path):
         write_atomic(tmp_path, b"x")
     with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'no'} does not exist"):
         write_atomic(tmp_path / "no" / "a.txt", b"x")
+
+
+def test_write_atomic_and_file_path_speak_of_folders_alike(tmp_path):
+    """The two refusals are written once (files.refuse_place): the same sentence, naming what was given."""
+    messages = []
+    for call in (lambda p: write_atomic(p, b"x"), lambda p: arguments.file_path("path", p)):
+        for place in (tmp_path, tmp_path / "no" / "a.txt"):
+            with pytest.raises((OSError, ValueError)) as raised:
+                call(place)
+            messages.append(str(raised.value))
+    assert messages[0].endswith("is a folder; give the name of a file inside it.")
+    assert messages[2] == f"path {str(tmp_path)!r} is a folder; give the name of a file inside it."
+    assert messages[1].split(":", 1)[1] == messages[3].split(":", 1)[1]  # "the folder ... does not exist. Create it"
 
 
 def test_an_unwritable_folder_names_the_target_not_the_temporary_file(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from vae_lab.plots import (
     interpolate,
     interpolate_codes,
     interpolate_gif,
+    look_alike_distances,
     plot_digits_by_style,
     plot_images,
     plot_latent,
@@ -164,10 +165,61 @@ def test_digit_names_on_the_same_spot_are_moved_apart_and_joined_to_it():
     """Two digits whose codes have the same median (e.g. a conditional VAE's) get names that do not overlap."""
     split = Split(torch.cat([constant_images([0.2] * 20), constant_images([0.8] * 20)]), torch.arange(40) // 10)
     ax = plot_latent(Grey(), split).axes[0]  # Grey encodes an image to its mean pixel: digits 0/1 and 2/3 coincide
+    assert min(name_gaps(ax)) >= LABEL_GAP * 0.999 and len(ax.lines) == 4  # the gap, up to float32 rounding
+
+
+def name_gaps(ax) -> list[float]:
+    """The distances between the digit names on ``ax``, as shares of the axes' width and height."""
     places = np.array([text.get_position() for text in ax.texts])
-    extent = np.ptp(ax.collections[0].get_offsets(), axis=0)
-    gaps = [np.hypot(*((a - b) / extent)) for i, a in enumerate(places) for b in places[i + 1:]]
-    assert min(gaps) >= LABEL_GAP * 0.999 and len(ax.lines) == 4  # the gap, up to float32 rounding
+    view = np.array([np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim())])
+    return [np.hypot(*((a - b) / view)) for i, a in enumerate(places) for b in places[i + 1:]]
+
+
+def test_the_names_of_a_tiny_cloud_stay_apart_on_wide_limits():
+    """A collapsed model's codes (notebook 07: a cloud 0.05 wide) drawn on axes 40 times wider: the names are kept
+    apart on the axes as drawn, not merely within the cloud, where they would pile up on one spot."""
+    grey = [0.2, 0.21, 0.22, 0.23]  # four digits whose codes lie within 0.03 of each other
+    split = Split(constant_images([g for g in grey for _ in range(10)]), torch.arange(40) // 10)
+    ax = plot_latent(Grey(), split, limits=(-1, 1)).axes[0]
+    assert ax.get_xlim() == (-1, 1) and ax.get_ylim() == (-1, 1)
+    assert min(name_gaps(ax)) >= LABEL_GAP * 0.999
+
+
+@pytest.mark.parametrize("limits, expected", [(2, (-2, 2)), ((0, 3), (0, 3)), ([-1, 0.5], (-1, 0.5))])
+def test_limits_of_a_scatter_are_a_number_or_a_pair(vae, split, limits, expected):
+    ax = plot_latent(vae, split, limits=limits).axes[0]
+    assert ax.get_xlim() == expected and ax.get_ylim() == expected
+
+
+@pytest.mark.parametrize("limits, error", [((3, 1), ValueError), (0, ValueError), ("wide", TypeError),
+                                           ((0, float("nan")), ValueError)])
+def test_wrong_limits_are_named(vae, split, limits, error):
+    with pytest.raises(error, match="limits"):
+        plot_latent(vae, split, limits=limits)
+
+
+def test_limits_of_a_1d_scatter_set_the_code_axis_only(split):
+    ax = plot_latent(VariationalAutoencoder(1, hidden=32), split, limits=4).axes[0]
+    assert ax.get_xlim() == (-4, 4) and ax.get_ylim()[1] < 5
+
+
+def test_plot_latent_takes_labels_as_a_list_like_a_tensor(vae, split):
+    as_list = plot_latent(vae, Split(split.images, split.labels.tolist())).axes[0]
+    as_tensor = plot_latent(vae, split).axes[0]
+    np.testing.assert_array_equal(as_list.collections[0].get_array(), as_tensor.collections[0].get_array())
+    assert [t.get_position() for t in as_list.texts] == [t.get_position() for t in as_tensor.texts]
+    with pytest.raises(TypeError, match="data.labels must be whole numbers"):
+        plot_latent(vae, Split(split.images, ["seven"] * len(split)))
+
+
+def test_look_alike_distances_are_shares_of_the_median_distance_between_centres():
+    # centres of digits 0..2 on a line at 0, 1 and 3 (two codes each, spread around the centre)
+    centres = torch.tensor([0.0, 1.0, 3.0])
+    z = torch.stack([torch.stack([centres + 0.5, centres - 0.5]).T.flatten(), torch.zeros(6)], dim=1)
+    labels = torch.arange(3).repeat_interleave(2)
+    typical = np.median([1, 3, 2])  # the distances of the three pairs
+    shares = look_alike_distances(z, labels.tolist(), pairs=((0, 1), (1, 2), (0, 2)))
+    assert shares == pytest.approx({(0, 1): 1 / typical, (1, 2): 2 / typical, (0, 2): 3 / typical})
 
 
 def test_plot_latent_of_a_1d_model_puts_each_digit_on_its_own_row(split):

@@ -90,6 +90,9 @@ MISTAKES = [  # (name, old, new, words the hint must hold)
     ("interpolate_gif", "f'{filename}.gif'", "'/nonexistent/folder/x.gif'", "raised"),
     ("VariationalAutoencoder", "self.decoder = Decoder(latent_dims)", "self.dec = Decoder(latent_dims)",
      "self.decoder"),
+    ("VariationalEncoder", "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum()",
+     "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum().long()", "a real number"),
+    ("VariationalEncoder", "return z", "return z.round().long()", "real numbers"),
 ]
 
 
@@ -104,12 +107,14 @@ def test_a_mistake_gets_a_hint_and_the_library_version(name, old, new, hint, cap
     else:
         assert result is FALLBACKS[name], line
     assert line.startswith(f"✗ {name}") and hint in line and "vae_lab's version" in line
+    assert line.count("(lecture ") <= 1, line  # one lecture time, not the hint's and the definition's
 
 
 PREWORK_MISTAKES = [
     ("Encoder", "self.linear2 = nn.Linear(512, latent_dims)", "self.linear2 = nn.Linear(512, 3)", "nn.Linear(512, 2)"),
     ("Decoder", "z = torch.sigmoid(self.linear2(z))", "z = self.linear2(z)", "[0, 1]"),
     ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z", "shape"),
+    ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z.reshape((-1, 1, 28, 28)) * float('nan')", "NaN"),
     ("plot_latent", "plt.scatter(z[:, 0], z[:, 1]", "plt.scatter(z[:, 1], z[:, 0]", "encoder's codes"),
     ("plot_reconstructed", "img[(n-1-i)*w:(n-1-i+1)*w, j*w:(j+1)*w] = x_hat", "img[i*w:(i+1)*w, j*w:(j+1)*w] = x_hat",
      "top-left"),

@@ -8,11 +8,13 @@ import math
 import numbers
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
+from . import files
+from .data import CLASSES, IMAGE_SHAPE, IMAGE_SIZE, Split
 
 # Sizes no MNIST model or figure needs; refused before anything is allocated.
 MAX_LATENT_DIMS = IMAGE_SIZE  # a code longer than the image compresses nothing
@@ -112,6 +114,18 @@ def labels(y: object, n: int, classes: int, name: str = "y") -> Tensor:
     return y
 
 
+def digits(y: object, n: int, name: str = "data.labels") -> Tensor:
+    """A split's labels as int64 digits ``0..CLASSES-1``, shape ``(n,)``: a tensor, or a list (or array) of whole
+    numbers, as a student may build them."""
+    if isinstance(y, (list, tuple, np.ndarray)):
+        try:
+            y = torch.as_tensor(np.asarray(y))
+        except (TypeError, ValueError, OverflowError, RuntimeError):
+            raise TypeError(f"{name} must be whole numbers 0..{CLASSES - 1}, one per image; got a "
+                            f"{type(y).__name__} that is not a list of numbers.") from None
+    return labels(y, n, CLASSES, name).cpu().long()
+
+
 def codes(z: object, latent_dims: int, name: str = "z") -> Tensor:
     """A non-empty batch of finite codes, shape ``(B, latent_dims)``; ``(B, 1, latent_dims)`` is reshaped to it."""
     if not isinstance(z, Tensor):
@@ -155,10 +169,7 @@ def file_path(name: str, path: object, suffix: str | None = None) -> Path:
     path = Path(path)
     if suffix is not None and path.suffix.lower() != suffix:
         raise ValueError(f"{name} must end in {suffix}, got {str(path)!r}.")
-    if path.is_dir():
-        raise ValueError(f"{name} {str(path)!r} is a folder; give the name of a file inside it.")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"Cannot write {path}: the folder {path.parent} does not exist. Create it first.")
+    files.refuse_place(path, f"{name} {str(path)!r}", folder_error=ValueError)
     return path
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from . import arguments
 from .checkpoints import finite
-from .data import CLASSES, Split
+from .data import Split
 from .files import write_atomic
 from .models import Decoder
 from .plots import encode
@@ -55,7 +55,7 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
                         f"got {type(data).__name__}.")
     path = arguments.file_path("path", path, ".html")
     n = min(len(data), arguments.whole("max_points", max_points, high=20_000))
-    images, labels = arguments.pixels(data.images[:n], "data.images"), digits(data.labels, len(data))[:n]
+    images, labels = arguments.pixels(data.images[:n], "data.images"), arguments.digits(data.labels, len(data))[:n]
     codes = encode(model, Split(images, labels)).numpy().astype(np.float32)
     config = {"classes": getattr(model, "classes", 0), "hidden": model.decoder.linear1.out_features,
               "codes": packed(codes), "labels": packed(labels.numpy().astype(np.uint8)),
@@ -70,17 +70,6 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
         raise ValueError(f"The page would take {len(page) / 1e6:.1f} MB, over {MAX_BYTES / 1e6:.0f} MB: use a smaller "
                          "hidden layer or fewer max_points.")
     return write_atomic(path, page)
-
-
-def digits(labels: object, n: int) -> Tensor:
-    """The data's labels as int64 digits 0..9, shape ``(n,)``: a tensor, or a list (or array) of whole numbers."""
-    if isinstance(labels, (list, tuple, np.ndarray)):
-        try:
-            labels = torch.as_tensor(np.asarray(labels))
-        except (TypeError, ValueError, OverflowError, RuntimeError):
-            raise TypeError(f"data.labels must be whole numbers 0..{CLASSES - 1}, one per image; got a "
-                            f"{type(labels).__name__} that is not a list of numbers.") from None
-    return arguments.labels(labels, n, CLASSES, "data.labels").cpu().long()
 
 
 def script_safe(text: str) -> str:

@@ -179,8 +179,8 @@ def load_entry(path: Path, model: nn.Module):
     except Exception as error:  # a truncated file, a flipped byte, another format: train instead
         model.load_state_dict(before)
         set_rng_states(model, states)
-        warnings.warn(f"Could not read the cached model {path} ({described(error)}); training again.", CacheWarning,
-                      stacklevel=3)
+        warnings.warn(f"Could not read the cached model {path} ({unusable(error, path)}); training again: the new "
+                      "result replaces it, so there is nothing to do.", CacheWarning, stacklevel=3)
         return None
 
 
@@ -197,6 +197,15 @@ def store_entry(path: Path, model: nn.Module, history) -> None:
     except Exception as error:  # training took minutes: no failure to cache it may lose the result
         warnings.warn(f"Could not write the cache entry {path} ({described(error)}); the trained model is kept in "
                       "memory only.", CacheWarning, stacklevel=3)
+
+
+def unusable(error: Exception, path: Path) -> str:
+    """Why a cache entry cannot be used, in a few words: read_checkpoint's reason without the path it begins with
+    and without its advice (to save with save_model), which is for files a student saved, not for the cache."""
+    text, named = str(error), f"{path} "
+    if isinstance(error, ValueError) and text.startswith(named):  # "<path> is damaged: its weights do not ..."
+        return "it " + text[len(named):].split(":")[0].split(".")[0]
+    return described(error)
 
 
 def described(error: Exception) -> str:

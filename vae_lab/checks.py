@@ -25,11 +25,26 @@ def _call(fn: Callable, *args):
     """
     try:
         with torch.random.fork_rng(devices=[]):
-            return fn(*args), None
+            result = fn(*args)
     except NotImplementedError:
         return None, "Not written yet: replace the `raise NotImplementedError` line with your code."
     except Exception as error:
-        return None, f"Your function raised {type(error).__name__}: {error}"
+        in_place = " Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)." if (
+            "in-place" in str(error)) else ""
+        return None, f"Your function raised {type(error).__name__}: {str(error).rstrip('.')}.{in_place}"
+    if result is None:
+        return None, "Your function returned None: end it with a `return` line."
+    return result, None
+
+
+def _got(result: object) -> str:
+    """What the student's function returned, in words, for a hint: a tensor's shape, or the type."""
+    if isinstance(result, torch.Tensor):
+        return f"a tensor of shape {tuple(result.shape)}"
+    if type(result).__module__ == "numpy" or isinstance(result, (list, float)):
+        kind = "a NumPy array" if type(result).__module__ == "numpy" else f"a {type(result).__name__}"
+        return f"{kind} (keep torch tensors: .numpy(), .tolist() and .item() cut the gradients)"
+    return f"a {type(result).__name__}"
 
 
 def _copies(*tensors: torch.Tensor) -> list[torch.Tensor]:
@@ -81,8 +96,7 @@ def check_kl(my_kl: Callable) -> bool:
     if problem:
         return _fail(problem)
     if not isinstance(result, torch.Tensor) or result.shape != expected.shape:
-        got = tuple(result.shape) if isinstance(result, torch.Tensor) else type(result).__name__
-        return _fail(f"Expected one KL per row, shape {tuple(expected.shape)}, got {got}: "
+        return _fail(f"Expected one KL per row, shape {tuple(expected.shape)}, got {_got(result)}: "
                      "sum over the latent dimensions only (dim=1).")
     result, problem = _floats(result, expected, "The KL")
     if problem:
@@ -106,10 +120,13 @@ def check_reparameterize(my_reparameterize: Callable) -> bool:
     if problem:
         return _fail(problem)
     if not isinstance(z, torch.Tensor) or z.shape != mu.shape:
-        return _fail(f"Expected z of mu's shape {tuple(mu.shape)}; draw eps with torch.randn_like(mu).")
+        return _fail(f"Expected z of mu's shape {tuple(mu.shape)}, got {_got(z)}; draw eps with "
+                     "torch.randn_like(mu).")
     z_values, problem = _floats(z, mu, "z")
     if problem:
         return _fail(problem)
+    if not torch.isfinite(z_values).all():
+        return _fail("z holds NaN or infinite values: z = mu + sigma * eps, with eps = torch.randn_like(mu).")
     if not z.requires_grad:
         return _fail("No gradient reaches mu and sigma: build z from them, z = mu + sigma * eps, "
                      "instead of sampling z directly or returning a new tensor.")
@@ -137,7 +154,8 @@ def check_sse(my_sse: Callable) -> bool:
     if problem:
         return _fail(problem)
     if not isinstance(result, torch.Tensor) or result.dim() != 0:
-        return _fail("Expected one number (a 0-dimensional tensor): sum over pixels *and* batch.")
+        return _fail(f"Expected one number (a 0-dimensional tensor), got {_got(result)}: sum over pixels *and* "
+                     "batch, with .sum() and no dim.")
     result, problem = _floats(result, x, "The sum of squared errors")
     if problem:
         return _fail(problem)
@@ -152,11 +170,21 @@ def check_variational_encoder(encoder_class: Callable) -> bool:
     """Check a VariationalEncoder class: ``encoder_class(2)`` has ``linear1..3`` and its forward returns
     z = mu + sigma * eps with mu = linear2(h), sigma = exp(linear3(h)), h = relu(linear1(flattened x)), and sets
     ``self.kl`` to the batch's summed KL(N(mu, sigma^2) || N(0, 1))."""
+    if not isinstance(encoder_class, type):
+        return _fail(f"Give the class itself, check_variational_encoder(VariationalEncoder), not "
+                     f"{_got(encoder_class)}.")
     encoder, problem = _call(encoder_class, 2)  # on a forked random state: the notebook's numbers stay as they were
     if problem:
-        return _fail(problem)
-    if not all(hasattr(encoder, name) for name in ("linear1", "linear2", "linear3")):
+        return _fail(problem + (" The class must take the number of latent dimensions: "
+                                "def __init__(self, latent_dims)." if "__init__" in problem else ""))
+    layers = [getattr(encoder, name, None) for name in ("linear1", "linear2", "linear3")]
+    if not all(isinstance(layer, torch.nn.Linear) for layer in layers):
         return _fail("The encoder needs the lecture's layers: linear1 (784 -> 512), linear2 (mu), linear3 (sigma).")
+    sizes = [(layer.in_features, layer.out_features) for layer in layers]
+    width = sizes[0][1]
+    if sizes != [(784, width), (width, 2), (width, 2)]:
+        return _fail(f"The layers should be linear1 = nn.Linear(784, 512), linear2 and linear3 = nn.Linear(512, "
+                     f"latent_dims); with latent_dims = 2 they are {sizes}.")
     x = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
     with torch.no_grad(), torch.random.fork_rng(devices=[]):
         h = torch.relu(encoder.linear1(x.flatten(start_dim=1)))
@@ -206,8 +234,9 @@ def check_interpolate(my_interpolate: Callable, decoder: Callable, z_1: torch.Te
     if problem:
         return _fail(problem)
     if not isinstance(result, torch.Tensor) or result.shape != expected.shape:
-        got = tuple(result.shape) if isinstance(result, torch.Tensor) else type(result).__name__
-        return _fail(f"Expected {n} images, shape {tuple(expected.shape)}, got {got}.")
+        stacked = " Join the images with torch.cat, not torch.stack." if isinstance(result, torch.Tensor) and (
+            result.numel() == expected.numel() and result.dim() == expected.dim() + 1) else ""
+        return _fail(f"Expected {n} images, shape {tuple(expected.shape)}, got {_got(result)}.{stacked}")
     result, problem = _floats(result, expected, "The images")
     if problem:
         return _fail(problem)

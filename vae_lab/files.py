@@ -55,10 +55,7 @@ def write_atomic(path: str | os.PathLike, contents: bytes | str) -> Path:
 
 def writable_mode(target: Path, given: str | os.PathLike) -> int | None:
     """The permission bits ``target`` has now (None if it does not exist); refuse a folder or a read-only file."""
-    if target.is_dir():
-        raise IsADirectoryError(f"{given} is a folder; give the name of a file inside it.")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"Cannot write {given}: the folder {target.parent} does not exist. Create it first.")
+    refuse_place(target, given)
     if not target.exists():
         return None
     mode = stat.S_IMODE(target.stat().st_mode)
@@ -67,6 +64,15 @@ def writable_mode(target: Path, given: str | os.PathLike) -> int | None:
         raise PermissionError(f"{given} is read-only (mode {mode:o}), so it was not replaced. Make it writable "
                               f"(chmod u+w {given}) or write to another file name.")
     return mode
+
+
+def refuse_place(target: Path, given: object, folder_error: type[Exception] = IsADirectoryError) -> None:
+    """Refuse a folder given for a file (``folder_error``), or a file whose folder does not exist
+    (FileNotFoundError), in a sentence that names ``given`` and says what to do instead."""
+    if target.is_dir():
+        raise folder_error(f"{given} is a folder; give the name of a file inside it.")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"Cannot write {given}: the folder {target.parent} does not exist. Create it first.")
 
 
 def create_temporary(target: Path) -> tuple[Path, int]:

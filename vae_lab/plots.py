@@ -35,7 +35,9 @@ LABEL_SIZE = 13
 SCATTER_STYLE = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5, "s": 6, "linewidths": 0, "antialiased": False}
 GIF_BYTES = 200 * 10**6  # the most an interpolation GIF's frames may take in memory
 OUTLINE = {"linewidth": 3, "foreground": "white"}  # around digit names, to keep them legible over the dots
-LABEL_GAP = 0.1  # digit names on a scatter stay this far apart, as a share of the codes' extent
+LABEL_GAP = 0.075  # digit names on a scatter stay this far apart, as a share of the axes' width and height
+# Digit pairs that MNIST writers make alike; the notebooks check that their groups sit closer than a typical pair
+LOOK_ALIKES = ((3, 5), (3, 8), (5, 8), (4, 9))
 
 
 def encode(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int = EVAL_BATCH_SIZE) -> Tensor:
@@ -153,7 +155,7 @@ def plot_images(images: Tensor, nrow: int = 8, title: str | None = None, ax=None
 
 
 def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 100, max_points: int = 5000,
-                ax=None) -> Figure:
+                ax=None, limits: float | tuple[float, float] | None = None) -> Figure:
     """Scatter the codes of ``data``'s images (a VAE's means mu), coloured by digit, each digit named at its centre.
 
     A 1-D latent space is drawn as code (x) against digit (y); of more than two
@@ -166,6 +168,9 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
         num_batches: of a ``DataLoader``, how many batches to draw (at most ``max_points`` images), as the lecture.
         max_points: how many images to encode and draw, from the start of ``data``.
         ax: an existing Axes to draw into.
+        limits: the range ``(low, high)`` of both axes (of ``z`` alone in 1-D), or ``r`` for ``(-r, r)``: to
+            draw several scatters alike, or to zoom in on a small cloud. By default, the codes' own range.
+            The digits' names are kept apart on the axes as drawn, so give the range here, not afterwards.
     """
     max_points = arguments.whole("max_points", max_points)
     if isinstance(data, DataLoader):
@@ -176,8 +181,9 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     if len(data.labels) != len(data.images):
         raise ValueError(f"data holds {len(data.images):,} images but {len(data.labels):,} labels; plot_latent colours "
                          "each image by its label: give one label per image.")
+    labels = arguments.digits(data.labels, len(data.images))  # a list of digits is welcome too
     n, dims = min(len(data), max_points), arguments.latent_dims(model)
-    z, digits = encode(model, Split(data.images[:n], data.labels[:n])).numpy(), data.labels[:n].numpy()
+    z, digits = encode(model, Split(data.images[:n], labels[:n])).numpy(), labels[:n].numpy()
     extra = f" (first 2 of {z.shape[1]} dims)" if dims > 2 else ""
     fig, ax = figure(ax, (7, 6), f"{type(model).__name__}: codes of {n:,} images{extra}",
                      "z" if dims == 1 else "$z_1$", "digit" if dims == 1 else "$z_2$")
@@ -187,12 +193,18 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     points = ax.scatter(z[:, 0], z[:, 1], c=digits, **SCATTER_STYLE)
     from matplotlib.patheffects import withStroke
 
+    if limits is not None:  # before the names are placed: they are kept apart on the axes as drawn
+        low, high = axis_range(limits)
+        ax.set_xlim(low, high)
+        if dims > 1:
+            ax.set_ylim(low, high)
     names = np.unique(digits)
     centres = np.array([np.median(z[digits == digit, :2], axis=0) for digit in names])  # each digit's median code
-    span = np.percentile(z[:, :2], 99, axis=0) - np.percentile(z[:, :2], 1, axis=0)
-    places = centres if dims == 1 else apart(centres, np.maximum(span, 1e-6))  # 1-D: each name on its own row
+    view = np.array([np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim())])  # the axes as drawn, autoscaled or given
+    ax.autoscale(False)  # the lines to moved names must not widen the axes the names were kept apart on
+    places = centres if dims == 1 else apart(centres, view)  # 1-D: each name on its own row
     for digit, centre, place in zip(names, centres, places):
-        if np.hypot(*((place - centre) / span)) > LABEL_GAP / 4:  # moved off its centre: a line back to it
+        if np.hypot(*((place - centre) / view)) > LABEL_GAP / 4:  # moved off its centre: a line back to it
             ax.plot(*np.stack([centre, place]).T, color="black", linewidth=1)
         ax.text(*place, str(digit), fontsize=16, weight="bold", ha="center", va="center",
                 path_effects=[withStroke(**OUTLINE)])
@@ -200,9 +212,22 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     return fig
 
 
+def axis_range(limits: object) -> tuple[float, float]:
+    """``limits`` as ``(low, high)``: a pair, or a positive number ``r`` for ``(-r, r)``."""
+    if isinstance(limits, (tuple, list)) and len(limits) == 2:
+        low, high = arguments.real("limits[0]", limits[0]), arguments.real("limits[1]", limits[1])
+    else:
+        high = arguments.real("limits", limits)
+        low = -high
+    if not low < high:
+        raise ValueError(f"limits must be a range (low, high) with low < high, or a positive number r for (-r, r); "
+                         f"got {limits!r}.")
+    return low, high
+
+
 def apart(centres: np.ndarray, span: np.ndarray, gap: float | None = None, steps: int = 200) -> np.ndarray:
     """Places for labels ``(K, 2)`` near ``centres``, pushed apart until no two are closer than ``gap`` of ``span``
-    (the data's extent on each axis), so that no digit's name hides another's."""
+    (the axes' width and height), so that no digit's name hides another's."""
     gap = LABEL_GAP if gap is None else gap
     places = centres / span  # in units of the data's extent, where the gap is the same on both axes
     for _ in range(steps):
@@ -220,6 +245,25 @@ def apart(centres: np.ndarray, span: np.ndarray, gap: float | None = None, steps
         if not moved:
             break
     return places * span
+
+
+def look_alike_distances(z: Tensor, labels: Tensor, pairs=LOOK_ALIKES) -> dict[tuple[int, int], float]:
+    """How close look-alike digits sit in the latent space: for each pair ``(a, b)``, the distance between the
+    centres (mean codes) of digits a and b, as a share of the typical distance, the median over all pairs of
+    digits present. Below 1: closer than a typical pair.
+
+    Args:
+        z: codes ``(N, latent_dims)``, e.g. ``encode(vae, mnist.test)``.
+        labels: the digit of each code, ``(N,)``.
+        pairs: the pairs of digits to measure.
+    """
+    z, labels = z.detach().cpu().float(), torch.as_tensor(labels).cpu()
+    digits = labels.unique().tolist()
+    centres = torch.stack([z[labels == digit].mean(0) for digit in digits])
+    distance = torch.cdist(centres, centres)
+    typical = distance[torch.triu_indices(len(digits), len(digits), 1).unbind()].median()
+    index = {digit: i for i, digit in enumerate(digits)}
+    return {(a, b): (distance[index[a], index[b]] / typical).item() for a, b in pairs}
 
 
 def digits_for(model: nn.Module, digit: object, n: int) -> Tensor | None:

@@ -79,7 +79,8 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the check's own inputs are not the student's concern
             note = CHECKS[name](typed, device, variational)
-    except Refused as refused:
+    except Refused as refused:  # a hint that names its own lecture time needs no second one
+        at = "" if "lecture " in str(refused) else at
         print(f"✗ {name}: {refused}{at}. The cells below use vae_lab's version{made_of} until you fix it.")
         return fallback
     except NotImplementedError:
@@ -174,10 +175,16 @@ def linear(module: nn.Module, name: str, inputs: int, outputs: int) -> nn.Linear
 
 
 def shaped(result: object, shape: tuple, what: str) -> Tensor:
-    """``result``, checked to be a tensor of ``shape``."""
+    """``result``, checked to be a tensor of ``shape`` holding finite real numbers (the cells after it compute with
+    it: codes that are whole numbers or NaN would break them)."""
     if not isinstance(result, Tensor) or tuple(result.shape) != shape:
         got = tuple(result.shape) if isinstance(result, Tensor) else type(result).__name__
         raise Refused(f"{what} should have shape {shape}, got {got}")
+    if not result.is_floating_point():
+        raise Refused(f"{what} should hold real numbers (floats), got dtype {result.dtype}: no .long(), .round() "
+                      "or complex numbers")
+    if not torch.isfinite(result).all():
+        raise Refused(f"{what} holds NaN or infinite values")
     return result
 
 
@@ -235,6 +242,10 @@ def check_variational_encoder(cls, device, variational) -> str:
         got = f"shape {tuple(kl.shape)}" if torch.is_tensor(kl) else repr(kl)
         raise Refused(f"after encoder(x), self.kl should be one number for the batch (a tensor summed with .sum()), "
                       f"got {got} (lecture 0:06:52–0:08:15)")
+    if not kl.is_floating_point():
+        raise Refused(f"self.kl should be a real number (a float tensor), got dtype {kl.dtype} "
+                      "(lecture 0:06:52–0:08:15)")
+    kl = kl.to(mu.dtype)
     true = kl_divergence(mu, log_sigma).sum()
     lecture = (sigma**2 + mu**2 - torch.log(sigma) - 1 / 2).sum()
     if torch.allclose(kl, lecture, rtol=1e-4):
@@ -379,8 +390,12 @@ def check_interpolate_gif(interpolate_gif, device, variational) -> str:
         written = sorted(Path(folder).iterdir())
         if not written:
             raise Refused("no file was written: save the frames with f'{filename}.gif'")
-        with Image.open(written[0]) as gif:
-            frames = getattr(gif, "n_frames", 1)
+        try:
+            with Image.open(written[0]) as gif:
+                frames = getattr(gif, "n_frames", 1)
+        except OSError:  # PIL's UnidentifiedImageError among them
+            raise Refused(f"the file written, {written[0].name}, is not an image: save the frames as a GIF, "
+                          "f'{filename}.gif'") from None
     if frames < n:
         raise Refused(f"for n = {n} the GIF should have at least {n} frames, got {frames}")
     return ""
