@@ -1,4 +1,4 @@
-"""benchmarks/train_speed.py runs end to end with tiny settings and prints its summary.
+"""benchmarks/train_speed.py and benchmarks/burda_mnist.py run end to end with tiny settings and print their summaries.
 
 Only that it runs and reports is checked here; its numbers are for people to read
 (benchmarks/README.md), not for a timed test.
@@ -33,3 +33,29 @@ def test_train_speed_runs_and_prints_its_summary():
     assert re.search(r"vae_lab epoch  1: +[\d.]+ s  test loss [\d.]+", out)
     assert re.search(r"time to the lecture loop's final test loss|did not reach the lecture loop's", out)
     assert re.search(r"peak memory of this process so far .*: \d+ MiB", out)
+
+
+@pytest.mark.slow  # ~15 s: one epoch of the full MNIST, then 20 test images at k = 10
+def test_burda_mnist_runs_and_prints_ours_beside_the_published_numbers(tmp_path):
+    raw = default_data_dir() / "MNIST" / "raw"
+    if not all((raw / name).exists() for pair in MNIST_FILES.values() for name in pair):
+        pytest.skip(f"the benchmark needs the full MNIST in {raw}")
+    plot = tmp_path / "curve.png"
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "burda_mnist.py"), "--epochs", "1",
+                          "--test-images", "20", "--k", "10", "--plot", str(plot)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert re.search(r"test images for the k = 10 estimate: 20 \(binarized once", out)
+    assert re.search(r"training: 1 epochs? in [\d.]+ minutes .*the paper trained 3280 epochs", out)
+    ours = float(re.search(r"ours: -log p\(x\) ~ ([\d.]+) nats \(IWAE, k = 10\)", out).group(1))
+    assert 60 < ours < 550  # between the best published models and 784 ln 2 (a coin per pixel)
+    assert "86.76 nats  VAE, k = 1" in out and "85.54" in out and "84.78" in out and "89.78" in out
+    assert re.search(r"epoch   1: +[\d.]+ min +[\d.]+ nats", out)
+    assert plot.stat().st_size > 1000
+
+
+def test_burda_mnist_takes_a_budget_in_epochs_or_minutes_not_both():
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "burda_mnist.py"), "--epochs", "1",
+                          "--minutes", "1"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 2 and "not allowed with argument" in run.stderr
