@@ -16,3 +16,8 @@ def images():
 def no_seed_offset(monkeypatch):
     """Tests see the seeds they set, even where $VAE_LAB_SEED_OFFSET is exported for a notebook run."""
     monkeypatch.delenv("VAE_LAB_SEED_OFFSET", raising=False)
+
+
+def pytest_collection_modifyitems(items):
+    """The JupyterLab tests last: nbval has then filled the model cache, and Run All re-runs as in a class."""
+    items.sort(key=lambda item: item.get_closest_marker("jupyterlab") is not None)
