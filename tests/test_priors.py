@@ -9,7 +9,7 @@ from synthetic import blobs
 from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 from torch.distributions import kl_divergence as torch_kl
 
-from vae_lab import VariationalAutoencoder, iwae_estimate, train
+from vae_lab import VariationalAutoencoder, init_biases, iwae_estimate, train
 from vae_lab.priors import (
     MixturePrior,
     PriorVariationalAutoencoder,
@@ -148,3 +148,14 @@ def test_mismatched_shapes_are_named():
 def test_priors_are_modules_with_their_sizes():
     assert MixturePrior(3, 7).mu.shape == (7, 3)
     assert VampPrior(3, 5).pseudo_logits.shape == (5, 1, 28, 28)
+
+
+def test_init_biases_starts_the_vamp_prior_from_training_images():
+    torch.manual_seed(0)
+    data = blobs(n=64)
+    model = init_biases(PriorVariationalAutoencoder(2, prior="vamp", components=5, hidden=8), data)
+    u = model.prior.pseudo_images().detach()
+    expected = data.images.clamp(0.05, 0.95)
+    assert all(any(torch.allclose(image, other, atol=1e-5) for other in expected) for image in u)
+    with pytest.raises(ValueError, match="at least 5 images"):
+        model.prior.start_from(data.images[:3])

@@ -109,7 +109,8 @@ class VampPrior(nn.Module):
     """p(z) = (1/K) sum_k q(z | u_k): the encoder's posteriors of K learnt pseudo-images u_k (Tomczak & Welling 2018).
 
     The pseudo-images are kept as logits, u_k = sigmoid(pseudo_logits_k), so that their pixels stay in (0, 1);
-    they start as noise around grey. The prior changes with the encoder, so it needs it to be evaluated.
+    they start as noise around grey, or as K training images (``start_from``, which ``init_biases`` calls). The
+    prior changes with the encoder, so it needs it to be evaluated.
     """
 
     def __init__(self, latent_dims: int, pseudo_inputs: int = PSEUDO_INPUTS):
@@ -118,6 +119,16 @@ class VampPrior(nn.Module):
         k = arguments.whole("pseudo_inputs", pseudo_inputs, high=10_000)
         self.pseudo_logits = nn.Parameter(0.1 * torch.randn(k, *IMAGE_SHAPE))
         self.register_buffer("uniform", torch.zeros(k))
+
+    @torch.no_grad()
+    def start_from(self, images: Tensor) -> None:
+        """Start the pseudo-images as K of ``images`` ``(N, 1, 28, 28)`` picked at random, pixels clamped to
+        [0.05, 0.95] so that their logits stay finite (Tomczak & Welling 2018 start them from training data too)."""
+        k = len(self.pseudo_logits)
+        if len(images) < k:
+            raise ValueError(f"start_from needs at least {k} images (one per pseudo-image), got {len(images)}.")
+        chosen = images[torch.randperm(len(images))[:k]].to(self.pseudo_logits.device)
+        self.pseudo_logits.copy_(torch.logit(chosen.clamp(0.05, 0.95)))
 
     def pseudo_images(self) -> Tensor:
         """The K pseudo-images u_k, shape ``(K, 1, 28, 28)``, pixels in (0, 1)."""

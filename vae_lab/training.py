@@ -332,6 +332,7 @@ def init_biases(model: nn.Module, data: Split | Tensor | DataLoader) -> nn.Modul
       is one number per channel, gets the mean pixel.
     - A VAE encoder's log sigma bias (``linear3.bias``) becomes ``LOG_SIGMA_INIT`` = 1, so every
       code starts with sigma ~ 2.7; found by trial, why it helps is not established.
+    - A prior that starts from the data (a ``VampPrior``'s ``start_from``) takes its pseudo-images from ``data``.
 
     Neither changes the model or the loss, only where training starts.
 
@@ -347,6 +348,8 @@ def init_biases(model: nn.Module, data: Split | Tensor | DataLoader) -> nn.Modul
     output.bias.copy_(torch.logit(mean.flatten().clamp(1e-3, 1 - 1e-3)))
     if hasattr(model.encoder, "linear3"):
         model.encoder.linear3.bias.fill_(LOG_SIGMA_INIT)
+    if hasattr(getattr(model, "prior", None), "start_from"):
+        model.prior.start_from(arguments.pixels(arguments.split(data)))
     return model
 
 
