@@ -111,3 +111,9 @@ def test_every_section_starts_a_slide_and_every_slide_fits(path):
             assert cell.source.startswith("## "), f"a section heading inside a cell: {cell.source[:80]!r}"
             assert cell.metadata.get("slideshow", {}).get("slide_type") == "slide", cell.source[:80]
     assert [(index, words) for index, words in slides(path) if words > 150] == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_rise_uses_a_theme_whose_fonts_come_with_it(path):
+    """RISE's default theme ("simple") fetches its fonts from Google; "white" carries its own: offline, no request."""
+    assert nbformat.read(path, as_version=4).metadata.get("rise", {}).get("theme") == "white"

@@ -12,7 +12,9 @@ import pytest
 from faults import file_size_limit, tiny_disk
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from vae_lab.series import find, write_html
+from vae_lab import series as series_module
+from vae_lab.series import find
+from vae_lab.slides import write_html
 
 PNG = base64.b64decode(  # a 1x1 white PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
@@ -56,6 +58,27 @@ def test_a_run_says_what_it_used_shows_progress_and_ends_with_a_table(series):
     assert 'alt="A white square."' in html  # the figure's description, for screen readers
     assert 'src="mathjax/MathJax.js' in html and "libs/mathjax" not in html  # formulas render offline
     assert (series / "outputs" / "mathjax" / "MathJax.js").is_file()
+    slides = (series / "outputs" / "01_first.slides.html").read_text()  # and the offline slides
+    assert 'src="reveal.js/dist/reveal.js"' in slides and (series / "outputs" / "reveal.js" / "dist").is_dir()
+
+
+def test_slides_only_writes_the_slides_of_the_saved_notebooks_and_runs_nothing(series):
+    result = run(series, "--slides-only")  # 02_second would fail if it ran
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in (series / "outputs").glob("*.html")) == [
+        "01_first.slides.html", "02_second.slides.html", "03_third.slides.html"]
+    assert "Data: " not in result.stdout  # nothing ran
+
+
+def test_without_rise_the_series_runs_and_says_how_to_get_the_slides(series, monkeypatch, capsys):
+    monkeypatch.setattr(series_module, "reveal_source", lambda: None)
+    args = ["--notebook-dir", str(series / "notebooks"), "--output-dir", str(series / "outputs")]
+    assert series_module.main([*args, "--slides-only"]) == 1
+    assert 'pip install -e ".[instructor]"' in capsys.readouterr().out
+    assert series_module.main([*args, "03"]) == 0
+    assert 'no slides: pip install -e ".[instructor]"' in capsys.readouterr().out
+    assert (series / "outputs" / "03_third.html").is_file()
+    assert not (series / "outputs" / "03_third.slides.html").exists()
 
 
 def test_a_failing_cell_is_named_and_the_rest_is_reported(series):

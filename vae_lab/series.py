@@ -3,11 +3,12 @@
     python -m vae_lab.series                  # every notebook in notebooks/
     python -m vae_lab.series 02 03            # some of them, by number or name
     python -m vae_lab.series --retrain 01     # train again instead of loading cached models
+    python -m vae_lab.series --slides-only    # run nothing: slides of the notebooks as saved, for class
 
 It says first which data and device the notebooks will use, runs each notebook in a
-fresh kernel with a bar over its cells, writes the executed copy and an HTML version
-to ``outputs/`` (the HTML reads offline: MathJax comes from an installed package and
-widgets show their static picture), and ends with a table of what ran and was written.
+fresh kernel with a bar over its cells, writes the executed copy, an HTML version and
+reveal.js slides to ``outputs/`` (both open offline: see ``slides.py``), and ends with
+a table of what ran and was written.
 Every failure ends the run with a ✗ line and exit status 1: a failing cell, a cell that
 outlives ``--timeout``, a kernel that dies, a file that is not a notebook, a file that
 cannot be written; the notebook and the cell are named, and the executed copy is kept
@@ -17,7 +18,6 @@ Every file is written whole or not at all (``files.write_atomic``).
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -26,13 +26,9 @@ from pathlib import Path
 from . import arguments
 from .data import FULL_SIZE, default_data_dir, files_present, how_to_get, load_sample
 from .files import write_atomic
+from .slides import NO_REVEAL, reveal_source, write_html, write_slides
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-WIDGET = "application/vnd.jupyter.widget-view+json"  # needs a live kernel and JavaScript from the web
-# The configuration the packaged MathJax 2.7 has (nbconvert asks for TeX-AMS_CHTML-full, whose CommonHTML output
-# jupyter-server-mathjax leaves out: every formula then stays raw $...$ offline).
-MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full"
-WEB_SCRIPT = re.compile(r'<script src="https?://[^"]*"[^>]*>\s*</script>\n?')  # scripts from the web (a CDN)
 
 
 def find(names: list[str], folder: Path) -> list[Path]:
@@ -147,7 +143,7 @@ def failure(error: Exception, timeout: int) -> str:
 
 
 def save(notebook, path: Path, outputs: Path, in_place: bool) -> tuple[Path, Path]:
-    """Write the executed copy and its HTML to ``outputs`` (and the copy over ``path`` if ``in_place``).
+    """Write the executed copy, its HTML and its slides to ``outputs`` (and the copy over ``path`` if ``in_place``).
 
     Returns:
         the executed copy and the HTML file; an OSError naming the file that could not be written.
@@ -158,38 +154,9 @@ def save(notebook, path: Path, outputs: Path, in_place: bool) -> tuple[Path, Pat
     copy = write_atomic(outputs / path.name, text)
     if in_place:
         write_atomic(path, text)
+    if reveal_source() is not None:  # the instructor tools are installed
+        write_slides(notebook, outputs / f"{path.stem}.slides.html")
     return copy, write_html(notebook, outputs / f"{path.stem}.html")
-
-
-def copy_mathjax(folder: Path) -> None:
-    """MathJax (12 MB) beside the HTML, so that the folder can be moved as a whole: each of its files copied once,
-    and copied again whenever its size differs from the installed one (a copy cut short by a full disk)."""
-    import jupyter_server_mathjax
-
-    source = Path(jupyter_server_mathjax.__file__).parent / "static"
-    for file in sorted(source.rglob("*")):
-        copy = folder / file.relative_to(source)
-        if file.is_file() and (not copy.is_file() or copy.stat().st_size != file.stat().st_size):
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(copy, file.read_bytes())
-
-
-def write_html(notebook, path: Path) -> Path:
-    """An HTML version of ``notebook`` that needs no internet: local MathJax, widgets as their static picture."""
-    import copy
-
-    from nbconvert import HTMLExporter
-
-    copy_mathjax(path.parent / "mathjax")
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if WIDGET in output.get("data", {}) and "image/png" in output["data"]:
-                del output["data"][WIDGET]  # its static picture instead of an empty widget
-    # The classic template writes each image's alt text from its cell's metadata ("alt").
-    exporter = HTMLExporter(template_name="classic", mathjax_url=f"mathjax/MathJax.js?config={MATHJAX_CONFIG},Safe")
-    page = exporter.from_notebook_node(notebook)[0]
-    return write_atomic(path, re.sub(WEB_SCRIPT, "", page))  # jQuery and require.js serve live widgets only
 
 
 def size(folder: Path) -> str:
@@ -206,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", type=Path, default=CHECKOUT / "outputs", help="where results go")
     parser.add_argument("--timeout", type=int, default=900, help="seconds a cell may run (default 900)")
     parser.add_argument("--in-place", action="store_true", help="also write the executed notebooks back (maintainers)")
+    parser.add_argument("--slides-only", action="store_true",
+                        help="run nothing: write the slides of the notebooks as saved (for class, offline)")
     args = parser.parse_args(argv)
     from .cache import RETRAIN_ENV, default_cache_dir
 
@@ -214,9 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"✗ {problem} No notebook was run.")
         return 1
+    if args.slides_only:
+        return write_all_slides(notebooks, args.output_dir)
     if args.retrain:
         os.environ[RETRAIN_ENV] = "1"  # the kernels inherit it
-    print(describe_data(), describe_device(), f"Notebooks: {len(notebooks)}, results in {args.output_dir}.",
+    slides = "" if reveal_source() else " (no slides: pip install -e \".[instructor]\" for them)"
+    print(describe_data(), describe_device(), f"Notebooks: {len(notebooks)}, results in {args.output_dir}{slides}.",
           sep="\n", flush=True)
     rows, problems = [], []
     for path in notebooks:
@@ -232,6 +204,23 @@ def main(argv: list[str] | None = None) -> int:
         print("", *problems, f"  Ran before it: {', '.join(ran) or 'none'}. Not run: {', '.join(left) or 'none'}.",
               sep="\n")
         return 1
+    return 0
+
+
+def write_all_slides(notebooks: list[Path], folder: Path) -> int:
+    """The slides of ``notebooks`` as saved, a line each; 1 at the first that cannot be written."""
+    if reveal_source() is None:
+        print(f"✗ {NO_REVEAL}")
+        return 1
+    for path in notebooks:
+        try:
+            slides = write_slides(read(path), folder / f"{path.stem}.slides.html")
+        except (ValueError, OSError) as error:
+            print(f"✗ {path.name}: {error}")
+            return 1
+        print(f"{path.stem}: {slides}")
+    print("Open one in a browser, no network needed: → and ↓ (or Space) move on, Esc shows all slides, S the "
+          "speaker view.")
     return 0
 
 

@@ -1,0 +1,59 @@
+"""The offline pages: each notebook as reveal.js slides that open from disk, checked in headless Chromium with every
+request to another machine refused (formulas typeset by the local MathJax, the slides advance)."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from lab import CHROMIUM, MEASURE, NO_MOTION, browser
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from vae_lab.slides import REVEAL_FILES, reveal_source, write_slides
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `apt-get install -y chromium` (Debian)")
+pytest.importorskip("playwright", reason="playwright is not installed: pip install -e '.[dev]'")
+
+# The text the reader sees, formulas excluded once typeset: a $ left in it is a formula MathJax did not typeset.
+SHOWN_TEXT = """() => { const copy = document.querySelector('.reveal .slides').cloneNode(true);
+  copy.querySelectorAll('script, style, .MathJax, .MathJax_Display, .MathJax_Preview, pre, code')
+      .forEach(e => e.remove());
+  return copy.textContent; }"""
+
+
+def test_the_slides_carry_reveal_js_and_mathjax_beside_them_and_name_no_web_address(tmp_path):
+    notebook = new_notebook(cells=[new_markdown_cell("# A\n\n$x^2$"), new_code_cell("1 + 1")])
+    page = write_slides(notebook, tmp_path / "a.slides.html")
+    html = page.read_text()
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', html)
+    for name in REVEAL_FILES.values():
+        assert (tmp_path / "reveal.js" / name).is_file(), name
+        assert f"reveal.js/{name}" in html or not name.startswith("dist/reveal")
+    assert (tmp_path / "mathjax" / "MathJax.js").is_file()
+    assert reveal_source().is_dir()
+
+
+@needs_chromium
+def test_a_notebooks_slides_typeset_every_formula_and_advance_with_the_network_refused(tmp_path):
+    notebook = nbformat.read(NOTEBOOKS / "02_variational_autoencoder.ipynb", as_version=4)
+    formulas = sum(cell.source.count("$") for cell in notebook.cells if cell.cell_type == "markdown")
+    assert formulas > 20
+    page_path = write_slides(notebook, tmp_path / "02.slides.html")
+    with browser() as page:
+        page.goto(page_path.as_uri())
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=60_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                               "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
+                               timeout=60_000)
+        page.add_style_tag(content=NO_MOTION)
+        assert "$" not in page.evaluate(SHOWN_TEXT)
+        total, shown = page.evaluate("() => Reveal.getTotalSlides()"), []
+        while True:
+            shown.append(page.evaluate(MEASURE)["slide"])
+            if page.evaluate("() => Reveal.isLastSlide()"):
+                break
+            page.keyboard.press("Space")  # as a presenter moves on
+            page.wait_for_timeout(50)
+        assert page.refused == []
+    assert total > 20 and len(shown) == total and len(set(shown)) == total
