@@ -65,7 +65,7 @@ def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussi
     """Mean importance-weighted estimate of log p(x) and the mean ELBO over ``data``, per image.
 
     Args:
-        model: a ``VariationalAutoencoder``.
+        model: a ``VariationalAutoencoder``; p(z) is its prior (``log_prior``: N(0, I) unless it has another).
         data: a ``Split`` or images ``(N, 1, 28, 28)``.
         k: importance samples per image (k = 1 gives the ELBO).
         likelihood: the decoder's likelihood the model was trained with.
