@@ -66,7 +66,8 @@ def jupyter_lab(folder: Path, log: Path, env: dict | None = None):
     port, token = free_port(), os.urandom(8).hex()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               f"--LabApp.workspaces_dir={log.parent / 'workspaces'}"]  # not the user's saved tabs
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI's container runs as root
     with open(log, "w") as out:
@@ -138,8 +139,8 @@ def wait_idle(page, base: str, token: str, name: str, timeout: float) -> float:
 
 def open_notebook(page, base: str, token: str, name: str) -> None:
     """``name`` (a path under the server's root) open in JupyterLab, its kernel started and idle."""
-    page.goto(f"{base}/lab/tree/{quote(name)}?token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.goto(f"{base}/lab/tree/{quote(name)}?token={token}&reset")  # reset: this notebook alone, no earlier tabs
+    page.wait_for_selector(".jp-Notebook .jp-Cell:visible", timeout=120_000)
     select = page.locator(".jp-Dialog button:has-text('Select')")  # "Select Kernel", asked on some starts
     with contextlib.suppress(Exception):
         select.click(timeout=5_000)
@@ -154,6 +155,14 @@ def run_all(page, base: str, token: str, name: str, timeout: float = 900) -> flo
     page.wait_for_timeout(500)
     wait_idle(page, base, token, name, timeout)
     return time.perf_counter() - start
+
+
+def shut_down(base: str, token: str, name: str) -> None:
+    """Stop ``name``'s kernel (each holds its models in memory), as File ▸ Close and Shut Down Notebook does."""
+    found = session(base, token, name)
+    if found:
+        request = urllib.request.Request(f"{base}/api/sessions/{found['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def save(page) -> None:

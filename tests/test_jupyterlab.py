@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab import CHROMIUM, browser, errors, jupyter_lab, open_notebook, overflows, run_all, save, slide_fits
+from lab import CHROMIUM, browser, errors, jupyter_lab, open_notebook, overflows, run_all, save, shut_down, slide_fits
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((CHECKOUT / "notebooks").glob("*.ipynb"))
@@ -59,6 +59,7 @@ def test_run_all_from_the_menu_shows_no_error(lab, path):
     record(path.stem, seconds)
     page.screenshot(path=ARTEFACTS / f"{path.stem}.png")
     save(page)
+    shut_down(base, token, name)
     assert errors(root / "notebooks" / path.name) == []
     assert page.refused == [], "a request left the machine"
 
@@ -83,6 +84,7 @@ def test_dragging_the_explorers_slider_changes_the_decoded_digit(lab):
     page.wait_for_function(f"(before) => ({PICTURE})() !== before", arg=before, timeout=60_000)
     page.screenshot(path=ARTEFACTS / "explorer_after_drag.png")
     assert float(handle.get_attribute("aria-valuenow")) > 0  # z₁ moved right, as dragged
+    shut_down(base, token, name)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
