@@ -4,16 +4,19 @@ The notebooks (``notebooks/`` of the repository) write the lecture's code with y
 then use this library, which holds the same code made reusable, fast and safe:
 
 - ``models``: the lecture's ``Encoder``, ``Decoder``, ``Autoencoder``, ``VariationalEncoder``
-  and ``VariationalAutoencoder``; ``variants``: a conditional and a convolutional VAE.
+  and ``VariationalAutoencoder``; ``variants``: a conditional and a convolutional VAE; ``priors``:
+  ``PriorVariationalAutoencoder`` with an N(0, I), mixture-of-Gaussians or VampPrior prior.
 - ``losses``: ``reparameterize``, ``kl_divergence``, ``sse``, ``bce``, each formula once; ``effective_beta``.
 - ``data``: ``load_mnist()`` -> ``MNIST(train, test, source)``, each split a ``Split(images, labels)``.
 - ``training``: ``train``, ``evaluate``, ``init_biases``, ``History``, ``set_seed``, ``get_device``,
   ``kl_per_dimension``, ``latent_activity``, ``active_units``;
-  ``train(..., cache=True)`` (from ``cache``) loads a result trained before.
+  ``train(..., cache=True)`` (from ``cache``) loads a result trained before; ``gradients``: the score
+  function (REINFORCE) and the reparameterization trick, draw by draw.
 - ``plots``: ``plot_latent``, ``plot_reconstructed``, ``interpolate``, ``interpolate_gif`` and more;
   ``likelihood``: an importance-weighted log p(x); ``explorer``: sliders over a 2-D latent space;
   ``browser``: ``export_explorer``, the same in one HTML file for any browser;
-  ``checkpoints``: ``save_model``, ``load_model``.
+  ``checkpoints``: ``save_model``, ``load_model``; ``slides``: each notebook as HTML and reveal.js slides
+  that open offline.
 
 Example::
 
@@ -46,6 +49,7 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
+from .priors import PriorVariationalAutoencoder
 from .training import (
     History,
     active_units,
@@ -64,7 +68,8 @@ __version__ = "0.2.0"
 __all__ = [
     "CLASSES", "FULL_SIZE", "HIDDEN", "IMAGE_SHAPE", "IMAGE_SIZE", "MNIST",
     "Autoencoder", "ConditionalVariationalAutoencoder", "ConvolutionalVariationalAutoencoder", "Decoder", "Encoder",
-    "FallbackDataWarning", "History", "Split", "VariationalAutoencoder", "VariationalEncoder",
+    "FallbackDataWarning", "History", "PriorVariationalAutoencoder", "Split", "VariationalAutoencoder",
+    "VariationalEncoder",
     "active_units", "bce", "bits_per_dim", "decode", "effective_beta", "encode", "epochs_for", "evaluate",
     "export_explorer", "get_device", "init_biases", "interpolate", "interpolate_codes", "interpolate_gif",
     "iwae_estimate", "kl_divergence", "kl_per_dimension", "latent_activity", "load_mnist", "load_model",

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from . import arguments, data, losses, models, training, variants
+from . import arguments, data, losses, models, priors, training, variants
 from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
 from .data import Split, default_folder
 
@@ -42,7 +42,7 @@ RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, low
                  "": False, "false": False, "no": False, "off": False}
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
-TRAINING_CODE = (arguments, data, losses, models, training, variants)  # the modules a training run goes through
+TRAINING_CODE = (arguments, data, losses, models, priors, training, variants)  # the modules a training run goes through
 
 
 class CacheWarning(UserWarning):
