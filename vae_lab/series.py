@@ -261,8 +261,9 @@ def table(rows: list[tuple], gifs: list[Path], cache: Path) -> str:
         path = path.resolve()
         return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
-    lines = ["", f"{'notebook':36} {'time':>6}  {'status':8} executed copy / HTML"]
-    lines += [f"{name:36} {t:>6}  {status:8} {rel(copy)}  {rel(html)}" for name, t, status, copy, html in rows]
+    width = max([36] + [len(row[0]) for row in rows])  # the longest name, so that the columns line up
+    lines = ["", f"{'notebook':{width}} {'time':>6}  {'status':8} executed copy / HTML"]
+    lines += [f"{name:{width}} {t:>6}  {status:8} {rel(copy)}  {rel(html)}" for name, t, status, copy, html in rows]
     lines.append(f"GIFs: {', '.join(rel(g) for g in gifs) or 'none'}")
     lines.append(f"Model cache: {rel(cache)} ({size(cache)}); delete it, or run with --retrain, to train anew.")
     return "\n".join(lines)
