@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from vae_lab import arguments
+from vae_lab import _checks as arguments
 from vae_lab.data import IMAGE_SHAPE, Split
 from vae_lab.models import Autoencoder, VariationalAutoencoder
-from vae_lab.variants import ConditionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 NAME = "my_argument"  # a name no message contains by chance
 

@@ -12,11 +12,11 @@ import torch
 from faults import python_with_full_disk
 from synthetic import blobs
 
-from vae_lab.browser import MAX_BYTES, PAGE, export_explorer, reference
+from vae_lab.course.browser import MAX_BYTES, PAGE, export_explorer, reference
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder
 from vae_lab.training import set_seed
-from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install it with `apt-get install -y "

@@ -11,12 +11,13 @@ import pytest
 import torch
 from faults import python_with_full_disk
 
-from vae_lab import cache, training
-from vae_lab.cache import RETRAIN_ENV, CacheWarning, train
+from vae_lab import training
+from vae_lab.course import cache
+from vae_lab.course.cache import RETRAIN_ENV, CacheWarning, train
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder, VariationalEncoder
 from vae_lab.training import set_seed
-from vae_lab.variants import ConditionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 SETTINGS = {"epochs": 2, "batch_size": 64, "progress": False}
 

@@ -6,10 +6,10 @@ import pytest
 import torch
 from faults import python_with_full_disk
 
-from vae_lab import checkpoints
-from vae_lab.checkpoints import checksum, load_model, load_weights, save_model
+from vae_lab.course import checkpoints
+from vae_lab.course.checkpoints import checksum, load_model, load_weights, save_model
 from vae_lab.models import Autoencoder, VariationalAutoencoder
-from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 PNG = base64.b64decode(  # a 1x1 white PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from vae_lab.checks import check_interpolate, check_kl, check_reparameterize, check_sse, check_variational_encoder
+from vae_lab.course.checks import check_interpolate, check_kl, check_reparameterize, check_sse, check_variational_encoder
 from vae_lab.losses import kl_divergence, reparameterize, sse
 from vae_lab.models import Decoder, VariationalEncoder
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from vae_lab import gradients
+from vae_lab.beyond import gradients
 from vae_lab.data import IMAGE_SHAPE, IMAGE_SIZE
-from vae_lab.gradients import loss_gradient_draws, reparameterization_draws, score_function_draws
+from vae_lab.beyond.gradients import loss_gradient_draws, reparameterization_draws, score_function_draws
 
 DRAWS = 200_000
 

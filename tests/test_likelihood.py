@@ -6,11 +6,11 @@ from synthetic import blobs
 from torch.distributions import Normal
 
 from vae_lab.data import IMAGE_SIZE
-from vae_lab.likelihood import iwae_estimate, log_weights
+from vae_lab.beyond.likelihood import iwae_estimate, log_weights
 from vae_lab.losses import log_likelihood
 from vae_lab.models import Autoencoder, VariationalAutoencoder, VariationalEncoder
 from vae_lab.training import evaluate, set_seed, train
-from vae_lab.variants import ConditionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 GRID = torch.linspace(-8, 8, 4001)  # a 1-D latent space, finely enough for exact integration
 
@@ -136,7 +136,7 @@ def test_pixels_outside_0_1_are_refused():
 
 def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
     """A model that calls each of 784 pixels black or white with probability 1/2 costs 784 log 2 nats: 1 bit each."""
-    from vae_lab.likelihood import bits_per_dim
+    from vae_lab.beyond.likelihood import bits_per_dim
 
     coin = torch.distributions.Bernoulli(probs=torch.full((IMAGE_SIZE,), 0.5))
     nats = -coin.log_prob(torch.ones(IMAGE_SIZE)).sum().item()

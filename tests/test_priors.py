@@ -1,4 +1,4 @@
-"""vae_lab.priors: each prior's log p(z) against torch.distributions, its samples against its moments, and the
+"""vae_lab.beyond.priors: each prior's log p(z) against torch.distributions, its samples against its moments, and the
 VAE that takes it (its Monte-Carlo KL against the closed form, training, the importance-weighted estimate)."""
 
 import math
@@ -10,7 +10,7 @@ from torch.distributions import Categorical, Independent, MixtureSameFamily, Nor
 from torch.distributions import kl_divergence as torch_kl
 
 from vae_lab import VariationalAutoencoder, init_biases, iwae_estimate, train
-from vae_lab.priors import (
+from vae_lab.beyond.priors import (
     MixturePrior,
     PriorVariationalAutoencoder,
     StandardNormalPrior,

@@ -12,9 +12,9 @@ import pytest
 from faults import file_size_limit, tiny_disk
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from vae_lab import series as series_module
-from vae_lab.series import find
-from vae_lab.slides import write_html
+from vae_lab.course import series as series_module
+from vae_lab.course.series import find
+from vae_lab.course.slides import write_html
 
 PNG = base64.b64decode(  # a 1x1 white PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")

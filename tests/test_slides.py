@@ -9,7 +9,7 @@ import pytest
 from lab import CHROMIUM, MEASURE, NO_MOTION, browser, overflows
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from vae_lab.slides import REVEAL_FILES, reveal_source, write_slides
+from vae_lab.course.slides import REVEAL_FILES, reveal_source, write_slides
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `apt-get install -y chromium` (Debian)")

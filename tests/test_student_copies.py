@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from vae_lab.student_copies import (
+from vae_lab.course.student_copies import (
     EXERCISE_TAG,
     READING_TAG,
     SOLUTION_TAG,

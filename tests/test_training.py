@@ -18,7 +18,7 @@ from vae_lab.training import (
     set_seed,
     train,
 )
-from vae_lab.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 
 @pytest.mark.parametrize("cls", [Autoencoder, VariationalAutoencoder])

@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 from lecture_code import LECTURE, PREWORK, namespace  # noqa: E402
 
 from vae_lab import models, plots  # noqa: E402
-from vae_lab.student_copies import TYPE_ALONG, student_copy  # noqa: E402
-from vae_lab.typealong import FALLBACKS, take  # noqa: E402
+from vae_lab.course.student_copies import TYPE_ALONG, student_copy  # noqa: E402
+from vae_lab.course.typealong import FALLBACKS, take  # noqa: E402
 
 PREWORK_NAMES = ["Encoder", "Decoder", "Autoencoder", "plot_latent", "plot_reconstructed"]
 

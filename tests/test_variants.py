@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from vae_lab.data import CLASSES, IMAGE_SIZE
-from vae_lab.variants import CONV_CHANNELS, ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from vae_lab.beyond.variants import CONV_CHANNELS, ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 
 def test_conditional_models_append_the_one_hot_digit(images):

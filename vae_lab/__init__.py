@@ -28,11 +28,11 @@ Example::
     plot_latent(vae, mnist.test)                # a matplotlib Figure
 """
 
-from .browser import export_explorer
-from .cache import train
-from .checkpoints import load_model, load_weights, save_model
+from .course.browser import export_explorer
+from .course.cache import train
+from .course.checkpoints import load_model, load_weights, save_model
 from .data import CLASSES, FULL_SIZE, IMAGE_SHAPE, IMAGE_SIZE, MNIST, FallbackDataWarning, Split, load_mnist
-from .likelihood import bits_per_dim, iwae_estimate
+from .beyond.likelihood import bits_per_dim, iwae_estimate
 from .losses import bce, effective_beta, kl_divergence, reparameterize, sse
 from .models import HIDDEN, Autoencoder, Decoder, Encoder, VariationalAutoencoder, VariationalEncoder
 from .plots import (
@@ -49,7 +49,7 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .priors import PriorVariationalAutoencoder
+from .beyond.priors import PriorVariationalAutoencoder
 from .training import (
     History,
     active_units,
@@ -61,7 +61,7 @@ from .training import (
     latent_activity,
     set_seed,
 )
-from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from .beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 __version__ = "0.2.0"
 

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from . import arguments
-from .arguments import choice
+from . import _checks as arguments
+from ._checks import choice
 from .data import IMAGE_SIZE
 
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from . import arguments
+from . import _checks as arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE
 from .losses import kl_divergence, reparameterize
 

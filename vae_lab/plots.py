@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from . import arguments
+from . import _checks as arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
-from .files import write_atomic
+from .course.files import write_atomic
 from .training import EVAL_BATCH_SIZE, History, evaluation_mode, labelled_batches
 
 if TYPE_CHECKING:

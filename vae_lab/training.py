@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from . import arguments
+from . import _checks as arguments
 from .data import FULL_SIZE, Split, batches
 from .losses import RECONSTRUCTION, kl_terms, reconstruction_loss
 

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import files
+from .course import files
 from .data import CLASSES, IMAGE_SHAPE, IMAGE_SIZE, Split
 
 # Sizes no MNIST model or figure needs; refused before anything is allocated.

@@ -14,10 +14,10 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from . import arguments
+from .. import _checks as arguments
 from .files import write_atomic
-from .models import Autoencoder, VariationalAutoencoder
-from .variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from ..models import Autoencoder, VariationalAutoencoder
+from ..beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder,
                                                ConvolutionalVariationalAutoencoder)}

@@ -14,9 +14,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from . import arguments
-from .data import IMAGE_SHAPE, Split
-from .plots import TITLE_SIZE, decode, plot_latent
+from .. import _checks as arguments
+from ..data import IMAGE_SHAPE, Split
+from ..plots import TITLE_SIZE, decode, plot_latent
 
 
 def two_dimensional(model: nn.Module, what: str) -> None:

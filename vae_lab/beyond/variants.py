@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from . import arguments
-from .data import CLASSES, IMAGE_SHAPE, IMAGE_SIZE
-from .losses import kl_divergence, reparameterize
-from .models import HIDDEN, LOG_SIGMA_RANGE, sizes
+from .. import _checks as arguments
+from ..data import CLASSES, IMAGE_SHAPE, IMAGE_SIZE
+from ..losses import kl_divergence, reparameterize
+from ..models import HIDDEN, LOG_SIGMA_RANGE, sizes
 
 # The convolutional models' channels after the first and second stride-2 convolution
 # (28x28 -> 14x14 -> 7x7); 16 and 32 keep a CPU epoch near 6 s (32 and 64 took 18 s).

@@ -29,11 +29,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import models, plots
+from .. import models
+from .. import plots
 from .cache import train as library_train
-from .data import IMAGE_SHAPE, IMAGE_SIZE
-from .losses import kl_divergence
-from .models import HIDDEN
+from ..data import IMAGE_SHAPE, IMAGE_SIZE
+from ..losses import kl_divergence
+from ..models import HIDDEN
 
 # Where the lecture writes each definition (the pre-work's autoencoder has no times).
 LECTURE = {

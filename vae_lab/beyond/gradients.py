@@ -19,8 +19,8 @@ import torch
 from torch import Tensor, nn
 from torch.distributions import Normal
 
-from . import arguments
-from .losses import kl_divergence, same_shape, sse
+from .. import _checks as arguments
+from ..losses import kl_divergence, same_shape, sse
 
 ESTIMATORS = ("score function", "reparameterization")
 MAX_DECODED = 16_384  # codes decoded in one go (draws x batch): about 50 MB of pixels

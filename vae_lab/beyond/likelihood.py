@@ -15,10 +15,10 @@ import torch
 from torch import Tensor, nn
 from torch.distributions import Normal
 
-from . import arguments
-from .data import IMAGE_SHAPE, IMAGE_SIZE, batches
-from .losses import RECONSTRUCTION, log_likelihood
-from .training import evaluation_mode
+from .. import _checks as arguments
+from ..data import IMAGE_SHAPE, IMAGE_SIZE, batches
+from ..losses import RECONSTRUCTION, log_likelihood
+from ..training import evaluation_mode
 
 MAX_DECODED = 16_384  # images decoded in one go (k x batch): about 50 MB of pixels
 

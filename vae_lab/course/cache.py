@@ -32,9 +32,15 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from . import arguments, data, losses, models, priors, training, variants
+from .. import _checks as arguments
+from .. import data
+from .. import losses
+from .. import models
+from ..beyond import priors
+from .. import training
+from ..beyond import variants
 from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
-from .data import Split, default_folder
+from ..data import Split, default_folder
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again

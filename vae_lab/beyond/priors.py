@@ -17,9 +17,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-from . import arguments
-from .data import IMAGE_SHAPE
-from .models import HIDDEN, VariationalAutoencoder, VariationalEncoder
+from .. import _checks as arguments
+from ..data import IMAGE_SHAPE
+from ..models import HIDDEN, VariationalAutoencoder, VariationalEncoder
 
 COMPONENTS = 10  # a MixturePrior's default K: one per digit, though nothing makes a component take one digit
 PSEUDO_INPUTS = 50  # a VampPrior's default K (Tomczak & Welling 2018 used 500 for a 40-D code)

@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import arguments
+from .. import _checks as arguments
 from .checkpoints import finite
-from .data import Split
+from ..data import Split
 from .files import write_atomic
-from .models import Decoder
-from .plots import encode
-from .variants import ConditionalDecoder
+from ..models import Decoder
+from ..plots import encode
+from ..beyond.variants import ConditionalDecoder
 
 MAX_BYTES = 3 * 10**6  # the page's size limit; weights go to float16 beyond it
 PAGE = Path(__file__).with_name("explorer_page.html")  # the page, with /*CONFIG*/null where its data goes
