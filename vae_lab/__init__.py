@@ -1,22 +1,20 @@
 """vae_lab: the library behind the vae-lab notebooks, from an autoencoder to a variational autoencoder on MNIST.
 
-The notebooks (``notebooks/`` of the repository) write the lecture's code with you and
-then use this library, which holds the same code made reusable, fast and safe:
+The notebooks write the lecture's code with you and then use this library, which holds
+the same code made reusable, fast and safe. It is in three layers:
 
-- ``models``: the lecture's ``Encoder``, ``Decoder``, ``Autoencoder``, ``VariationalEncoder``
-  and ``VariationalAutoencoder``; ``variants``: a conditional and a convolutional VAE; ``priors``:
-  ``PriorVariationalAutoencoder`` with an N(0, I), mixture-of-Gaussians or VampPrior prior.
-- ``losses``: ``reparameterize``, ``kl_divergence``, ``sse``, ``bce``, each formula once; ``effective_beta``.
-- ``data``: ``load_mnist()`` -> ``MNIST(train, test, source)``, each split a ``Split(images, labels)``.
-- ``training``: ``train``, ``evaluate``, ``init_biases``, ``History``, ``set_seed``, ``get_device``,
-  ``kl_per_dimension``, ``latent_activity``, ``active_units``;
-  ``train(..., cache=True)`` (from ``cache``) loads a result trained before; ``gradients``: the score
-  function (REINFORCE) and the reparameterization trick, draw by draw.
-- ``plots``: ``plot_latent``, ``plot_reconstructed``, ``interpolate``, ``interpolate_gif`` and more;
-  ``likelihood``: an importance-weighted log p(x); ``explorer``: sliders over a 2-D latent space;
-  ``browser``: ``export_explorer``, the same in one HTML file for any browser;
-  ``checkpoints``: ``save_model``, ``load_model``; ``slides``: each notebook as HTML and reveal.js slides
-  that open offline.
+- **The core**, what the lecture teaches, in this folder: ``models`` (the lecture's
+  ``Encoder``, ``Decoder``, ``Autoencoder``, ``VariationalEncoder``, ``VariationalAutoencoder``,
+  with ``reparameterize`` and ``kl_divergence``), ``training`` (the lecture's loss ``vae_loss``,
+  ``train``, ``evaluate``), ``data`` (``Split``, the door for data), ``mnist`` (``load_mnist``)
+  and ``plots`` (``plot_latent``, ``plot_reconstructed``, ``interpolate``, ``interpolate_gif`` ...).
+  Read it in this order: models, training, data.
+- **Beyond the lecture**, ``vae_lab.beyond``: one module per idea (conditional and
+  convolutional models, other decoders and likelihood bounds, posterior collapse, priors,
+  gradient estimators), each importing only the core.
+- **The course's machinery**, ``vae_lab.course``: checks of typed cells, student copies,
+  the series runner and slides, the browser page and explorer, the model cache
+  (``cached(train, ...)``) and checkpoints. Importing ``vae_lab`` does not import it.
 
 Example::
 
@@ -28,13 +26,18 @@ Example::
     plot_latent(vae, mnist.test)                # a matplotlib Figure
 """
 
-from .course.browser import export_explorer
-from .course.cache import train
-from .course.checkpoints import load_model, load_weights, save_model
-from .data import CLASSES, FULL_SIZE, IMAGE_SHAPE, IMAGE_SIZE, MNIST, FallbackDataWarning, Split, load_mnist
-from .beyond.likelihood import bits_per_dim, iwae_estimate
-from .losses import bce, effective_beta, kl_divergence, reparameterize, sse
-from .models import HIDDEN, Autoencoder, Decoder, Encoder, VariationalAutoencoder, VariationalEncoder
+from .data import CLASSES, FULL_SIZE, IMAGE_SHAPE, IMAGE_SIZE, Split
+from .mnist import MNIST, FallbackDataWarning, load_mnist
+from .models import (
+    HIDDEN,
+    Autoencoder,
+    Decoder,
+    Encoder,
+    VariationalAutoencoder,
+    VariationalEncoder,
+    kl_divergence,
+    reparameterize,
+)
 from .plots import (
     decode,
     encode,
@@ -49,30 +52,14 @@ from .plots import (
     plot_reconstructions,
     plot_samples,
 )
-from .beyond.priors import PriorVariationalAutoencoder
-from .training import (
-    History,
-    active_units,
-    epochs_for,
-    evaluate,
-    get_device,
-    init_biases,
-    kl_per_dimension,
-    latent_activity,
-    set_seed,
-)
-from .beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
-
-__version__ = "0.2.0"
+from .training import History, epochs_for, evaluate, get_device, init_biases, set_seed, train, vae_loss
 
 __all__ = [
     "CLASSES", "FULL_SIZE", "HIDDEN", "IMAGE_SHAPE", "IMAGE_SIZE", "MNIST",
-    "Autoencoder", "ConditionalVariationalAutoencoder", "ConvolutionalVariationalAutoencoder", "Decoder", "Encoder",
-    "FallbackDataWarning", "History", "PriorVariationalAutoencoder", "Split", "VariationalAutoencoder",
+    "Autoencoder", "Decoder", "Encoder", "FallbackDataWarning", "History", "Split", "VariationalAutoencoder",
     "VariationalEncoder",
-    "active_units", "bce", "bits_per_dim", "decode", "effective_beta", "encode", "epochs_for", "evaluate",
-    "export_explorer", "get_device", "init_biases", "interpolate", "interpolate_codes", "interpolate_gif",
-    "iwae_estimate", "kl_divergence", "kl_per_dimension", "latent_activity", "load_mnist", "load_model",
-    "load_weights", "plot_digits_by_style", "plot_images", "plot_latent", "plot_losses", "plot_reconstructed",
-    "plot_reconstructions", "plot_samples", "reparameterize", "save_model", "set_seed", "sse", "train",
+    "decode", "encode", "epochs_for", "evaluate", "get_device", "init_biases", "interpolate", "interpolate_codes",
+    "interpolate_gif", "kl_divergence", "load_mnist", "plot_digits_by_style", "plot_images", "plot_latent",
+    "plot_losses", "plot_reconstructed", "plot_reconstructions", "plot_samples", "reparameterize", "set_seed",
+    "train", "vae_loss",
 ]

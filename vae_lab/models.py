@@ -1,19 +1,16 @@
 """The lecture's five classes: Encoder, Decoder, Autoencoder, VariationalEncoder, VariationalAutoencoder.
 
-Each ``forward`` reads like the lecture. The two autoencoders add what the rest of
-the library calls on every model (conditional and convolutional ones in
-``variants.py`` too): ``model(x, y=None)`` returns ``x_hat``, ``model.encode(x, y=None)``
-the deterministic code, ``model.decode(z, y=None)`` the images. ``y``, the digits, is
-used by conditional models only; these ignore it.
+They are written as the lecture writes them, with two corrections: the true KL term
+(the lecture's line has the wrong constant and a factor 2 too many) and a clamped
+log sigma. They trust their inputs: the functions a student calls (``train``,
+``evaluate``, the plots) check what they are given, once, before any model runs.
 """
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from . import _checks as arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE
-from .losses import kl_divergence, reparameterize
 
 HIDDEN = 512  # the lecture's hidden layer width (pytorch/examples' VAE uses 400)
 # log sigma is clamped to this range: exp(-10) ~ 5e-5 is a far sharper code than MNIST needs and
@@ -21,10 +18,24 @@ HIDDEN = 512  # the lecture's hidden layer width (pytorch/examples' VAE uses 400
 LOG_SIGMA_RANGE = (-10.0, 10.0)
 
 
-def sizes(latent_dims: object, hidden: object) -> tuple[int, int]:
-    """``latent_dims`` and ``hidden`` checked: whole numbers, within what an MNIST model needs."""
-    latent_dims = arguments.whole("latent_dims", latent_dims, high=arguments.MAX_LATENT_DIMS)
-    return latent_dims, arguments.whole("hidden", hidden, high=arguments.MAX_HIDDEN)
+def reparameterize(mu: Tensor, sigma: Tensor) -> Tensor:
+    """Draw z ~ N(mu, sigma^2) as z = mu + sigma * eps, eps ~ N(0, I): z is then a differentiable function of
+    mu and sigma (Kingma & Welling 2014, section 2.4). mu, sigma and z have shape ``(B, latent_dims)``."""
+    return mu + sigma * torch.randn_like(mu)
+
+
+def kl_terms(mu: Tensor, log_sigma: Tensor) -> Tensor:
+    """KL( N(mu_j, sigma_j^2) || N(0, 1) ) of each row and latent dimension j: ``(B, latent_dims)``, in nats.
+
+    Closed form for Gaussians (Kingma & Welling 2014, appendix B): KL_j = (sigma_j^2 + mu_j^2 - 1) / 2 - log sigma_j.
+    It takes log sigma so that log sigma is never computed as log(exp(.)), which can give -inf.
+    """
+    return (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma
+
+
+def kl_divergence(mu: Tensor, log_sigma: Tensor) -> Tensor:
+    """KL( N(mu, sigma^2) || N(0, I) ) of each row, ``kl_terms`` summed over the dimensions: ``(B,)``, in nats."""
+    return kl_terms(mu, log_sigma).sum(dim=-1)
 
 
 class Encoder(nn.Module):
@@ -32,13 +43,12 @@ class Encoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
-        self.linear1 = nn.Linear(IMAGE_SIZE, self.hidden)
-        self.linear2 = nn.Linear(self.hidden, self.latent_dims)
+        self.linear1 = nn.Linear(IMAGE_SIZE, hidden)
+        self.linear2 = nn.Linear(hidden, latent_dims)
 
     def forward(self, x: Tensor) -> Tensor:
         """Images ``(B, 1, 28, 28)`` -> codes ``(B, latent_dims)``."""
-        x = torch.flatten(arguments.images(x), start_dim=1)
+        x = torch.flatten(x, start_dim=1)
         x = F.relu(self.linear1(x))
         return self.linear2(x)
 
@@ -48,89 +58,66 @@ class Decoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
-        self.linear1 = nn.Linear(self.latent_dims, self.hidden)
-        self.linear2 = nn.Linear(self.hidden, IMAGE_SIZE)
+        self.linear1 = nn.Linear(latent_dims, hidden)
+        self.linear2 = nn.Linear(hidden, IMAGE_SIZE)
 
     def forward(self, z: Tensor) -> Tensor:
         """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)`` with pixels in (0, 1)."""
-        z = F.relu(self.linear1(arguments.codes(z, self.latent_dims)))
+        z = F.relu(self.linear1(z))
         z = torch.sigmoid(self.linear2(z))  # pixels are intensities in [0, 1]
         return z.reshape((-1, *IMAGE_SHAPE))
-
-
-class Autoencoder(nn.Module):
-    """Encoder then Decoder: ``model(x)`` returns ``x_hat``, the reconstruction of ``x``."""
-
-    def __init__(self, latent_dims: int, hidden: int = HIDDEN):
-        super().__init__()
-        self.encoder = Encoder(latent_dims, hidden)
-        self.decoder = Decoder(latent_dims, hidden)
-        self.latent_dims, self.hidden = self.encoder.latent_dims, self.encoder.hidden
-
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """Images ``(B, 1, 28, 28)`` -> reconstructions ``(B, 1, 28, 28)``; ``y`` is ignored."""
-        z = self.encoder(x)
-        return self.decoder(z)
-
-    def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """The code of each image, ``(B, 1, 28, 28)`` -> ``(B, latent_dims)``."""
-        return self.encoder(x)
-
-    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)``."""
-        return self.decoder(z)
 
 
 class VariationalEncoder(nn.Module):
     """Image -> a sample z ~ N(mu, sigma^2), keeping mu, sigma and the batch's KL term.
 
-    ``linear1`` (784 -> hidden) + ReLU, then two heads: ``linear2`` gives mu (no
-    activation: a mean can be any real number) and ``linear3`` gives log sigma, so that
-    sigma = exp(log sigma) is always positive. After each forward ``mu``, ``sigma``,
-    ``log_sigma`` have shape ``(B, latent_dims)`` and ``kl`` is KL(N(mu, sigma^2) || N(0, I))
-    summed over the batch, a scalar.
+    ``linear1`` (784 -> hidden) + ReLU, then two heads: ``linear2`` gives mu (no activation:
+    a mean can be any real number) and ``linear3`` gives log sigma, so that sigma = exp(...)
+    is always positive. After each forward ``mu``, ``log_sigma`` and ``sigma`` have shape
+    ``(B, latent_dims)`` and ``kl`` is KL(N(mu, sigma^2) || N(0, I)) summed over the batch.
     """
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
-        self.linear1 = nn.Linear(IMAGE_SIZE, self.hidden)
-        self.linear2 = nn.Linear(self.hidden, self.latent_dims)
-        self.linear3 = nn.Linear(self.hidden, self.latent_dims)
-        self.kl = 0  # the batch's KL term, set by each forward
+        self.linear1 = nn.Linear(IMAGE_SIZE, hidden)
+        self.linear2 = nn.Linear(hidden, latent_dims)
+        self.linear3 = nn.Linear(hidden, latent_dims)
+        self.kl = 0
 
     def forward(self, x: Tensor) -> Tensor:
         """Images ``(B, 1, 28, 28)`` -> a sample z ``(B, latent_dims)``."""
-        x = torch.flatten(arguments.images(x), start_dim=1)
+        x = torch.flatten(x, start_dim=1)
         x = F.relu(self.linear1(x))
         self.mu = self.linear2(x)
-        self.log_sigma = self.linear3(x).clamp(*LOG_SIGMA_RANGE)
+        self.log_sigma = self.linear3(x).clamp(*LOG_SIGMA_RANGE)  # correction 2: sigma cannot overflow
         self.sigma = torch.exp(self.log_sigma)
-        z = reparameterize(self.mu, self.sigma)  # z = mu + sigma * eps
-        self.kl = kl_divergence(self.mu, self.log_sigma).sum()
+        z = reparameterize(self.mu, self.sigma)
+        self.kl = kl_divergence(self.mu, self.log_sigma).sum()  # correction 1: the true KL
         return z
 
 
-class VariationalAutoencoder(nn.Module):
-    """VariationalEncoder then Decoder: ``model(x)`` returns ``x_hat``; ``model.encoder.kl`` holds the KL term."""
+class Autoencoder(nn.Module):
+    """Encoder then Decoder: ``model(x)`` returns ``x_hat``, the reconstruction of ``x``.
+
+    ``latent_dims`` and ``hidden`` are kept as attributes, so that plots and checkpoints can read the sizes.
+    """
+
+    Encoder = Encoder  # the VariationalAutoencoder changes only this
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()
-        self.encoder = VariationalEncoder(latent_dims, hidden)
+        self.latent_dims, self.hidden = latent_dims, hidden
+        self.encoder = self.Encoder(latent_dims, hidden)
         self.decoder = Decoder(latent_dims, hidden)
-        self.latent_dims, self.hidden = self.encoder.latent_dims, self.encoder.hidden
 
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """Images ``(B, 1, 28, 28)`` -> reconstructions through a sampled z; ``y`` is ignored."""
+    def forward(self, x: Tensor) -> Tensor:
+        """Images ``(B, 1, 28, 28)`` -> reconstructions ``(B, 1, 28, 28)``."""
         z = self.encoder(x)
         return self.decoder(z)
 
-    def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """The mean code mu of each image, ``(B, 1, 28, 28)`` -> ``(B, latent_dims)``."""
-        self.encoder(x)
-        return self.encoder.mu
 
-    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)``."""
-        return self.decoder(z)
+class VariationalAutoencoder(Autoencoder):
+    """The Autoencoder with a VariationalEncoder: ``model(x)`` decodes a sampled z; ``model.encoder.kl`` is the KL
+    term of the last batch."""
+
+    Encoder = VariationalEncoder

@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader
 
 from . import _checks as arguments
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
-from .course.files import write_atomic
+from .models import VariationalEncoder
+from ._files import write_atomic
 from .training import EVAL_BATCH_SIZE, History, evaluation_mode, labelled_batches
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ def encode(model: nn.Module, data: Split | Tensor | DataLoader, batch_size: int 
     is run through ``model.encoder``: its ``mu`` where the encoder keeps one, else (with a
     warning, for a variational encoder) its random sample z.
     """
-    device, batch_size = arguments.model(model, "encode"), arguments.whole("batch_size", batch_size)
-    data = arguments.split(data)
+    device, batch_size = arguments.device_of(model, "encode"), arguments.whole("batch_size", batch_size)
+    data = arguments.as_split(data)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")
     with evaluation_mode(model):
         return batchwise(encoder_of(model), x, data.labels if isinstance(data, Split) else None, device, batch_size)
@@ -60,7 +61,7 @@ def decode(model: nn.Module, z: Tensor, y: Tensor | None = None) -> Tensor:
 
     A model written like the lecture's, without ``decode``, is run through ``model.decoder``.
     """
-    device = arguments.model(model, "decode")
+    device = arguments.device_of(model, "decode")
     decoder = model.decode if hasattr(model, "decode") else lambda z, y=None: model.decoder(z)
     with evaluation_mode(model):
         return batchwise(decoder, arguments.codes(z, arguments.latent_dims(model)), y, device, EVAL_BATCH_SIZE)
@@ -71,7 +72,8 @@ def encoder_of(model: nn.Module):
     ``model.encoder``, giving the encoder's ``mu`` where it keeps one after each call, else what it returns."""
     if hasattr(model, "encode"):
         return model.encode
-    if hasattr(model.encoder, "linear3") or torch.is_tensor(getattr(model.encoder, "kl", None)):
+    if not isinstance(model.encoder, VariationalEncoder) and (
+            hasattr(model.encoder, "linear3") or torch.is_tensor(getattr(model.encoder, "kl", None))):
         if not torch.is_tensor(getattr(model.encoder, "mu", None)):
             warnings.warn(f"{type(model).__name__}'s encoder keeps no mu (it is written like the lecture's), so "
                           "these codes are its random samples z, a little different at each call. For the mean "
@@ -174,7 +176,7 @@ def plot_latent(model: nn.Module, data: Split | DataLoader, num_batches: int = 1
     """
     max_points = arguments.whole("max_points", max_points)
     if isinstance(data, DataLoader):
-        data = arguments.split(data, max_batches=arguments.whole("num_batches", num_batches))
+        data = arguments.as_split(data, max_batches=arguments.whole("num_batches", num_batches))
     if not isinstance(data, Split):
         raise TypeError(f"data must be a vae_lab Split with labels, such as mnist.test, or a DataLoader of (x, y) "
                         f"batches; got {type(data).__name__}.")
@@ -285,7 +287,7 @@ def plot_reconstructed(model: nn.Module, r0=(-3, 3), r1=(-3, 3), n: int = 12, ax
     ``plot_reconstructed(autoencoder, r0=(-3, 3), r1=(-3, 3), n=12)`` works as it is, on a
     model written like the lecture's too.
     """
-    arguments.model(model, "plot_reconstructed")
+    arguments.device_of(model, "plot_reconstructed")
     if (dims := arguments.latent_dims(model)) != 2:
         raise ValueError(f"plot_reconstructed draws a 2-D latent space, but this model has latent_dims={dims}. "
                          "Use plot_samples, or a model with latent_dims=2.")
@@ -393,7 +395,7 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES // 2)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")[:n].reshape(-1, *IMAGE_SHAPE)
     y = data.labels[: len(x)] if isinstance(data, Split) and getattr(model, "classes", None) else None
-    device = arguments.model(model, "plot_reconstructions")
+    device = arguments.device_of(model, "plot_reconstructions")
     with evaluation_mode(model):
         x_hat = batchwise(model, x, y, device, EVAL_BATCH_SIZE)
     title = f"{type(model).__name__}: test images and their reconstructions"
@@ -403,7 +405,7 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
 
 def plot_samples(model: nn.Module, n: int = 64, nrow: int = 8, digit: int | None = None, ax=None) -> Figure:
     """``n`` images decoded from codes drawn from the prior N(0, I); a conditional model draws ``digit``."""
-    arguments.model(model, "plot_samples")
+    arguments.device_of(model, "plot_samples")
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES)
     y = digits_for(model, digit, n)
     dims = arguments.latent_dims(model)

@@ -20,7 +20,8 @@ from torch import Tensor, nn
 from torch.distributions import Normal
 
 from .. import _checks as arguments
-from ..losses import kl_divergence, same_shape, sse
+from ..models import kl_divergence
+from .likelihood import same_shape, sse
 
 ESTIMATORS = ("score function", "reparameterization")
 MAX_DECODED = 16_384  # codes decoded in one go (draws x batch): about 50 MB of pixels
@@ -66,7 +67,7 @@ def reparameterization_draws(f: Callable[[Tensor], Tensor], mu: Tensor, log_sigm
     """``draws`` single-draw estimates of grad E_q[f(z)] by the reparameterization trick, q = N(mu, sigma^2).
 
     Each estimate is the gradient of f(mu + sigma * eps) for one eps ~ N(0, I): the gradient
-    that ``loss.backward()`` computes in training (``losses.reparameterize``).
+    that ``loss.backward()`` computes in training (``vae_lab.models.reparameterize``).
 
     Args:
         f: maps codes ``(S, B, d)`` to values ``(S, B)``, each value from its own code z[s, b].

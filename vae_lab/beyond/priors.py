@@ -168,14 +168,13 @@ class PriorVariationalAutoencoder(VariationalAutoencoder):
         else:
             default = COMPONENTS if kind == "mixture" else PSEUDO_INPUTS
             self.prior = self.PRIORS[kind](self.latent_dims, default if components is None else components)
-        self.prior_name = kind
 
     def log_prior(self, z: Tensor) -> Tensor:
         """log p(z), shape ``z.shape[:-1]`` for codes ``(..., latent_dims)``. Overwrites the encoder's attributes
         for a VampPrior (see ``VampPrior.components``)."""
         return mixture_log_prob(z, *self.prior.components(self.encoder))
 
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         """Images ``(B, 1, 28, 28)`` -> reconstructions through a sampled z; ``encoder.kl`` the Monte-Carlo KL."""
         components = self.prior.components(self.encoder)  # first: a VampPrior runs the encoder on its pseudo-images
         z = self.encoder(x)

@@ -12,8 +12,8 @@ from torch import Tensor, nn
 
 from .. import _checks as arguments
 from ..data import CLASSES, IMAGE_SHAPE, IMAGE_SIZE
-from ..losses import kl_divergence, reparameterize
-from ..models import HIDDEN, LOG_SIGMA_RANGE, sizes
+from ..models import HIDDEN, LOG_SIGMA_RANGE, kl_divergence, reparameterize
+from ..training import whole
 
 # The convolutional models' channels after the first and second stride-2 convolution
 # (28x28 -> 14x14 -> 7x7); 16 and 32 keep a CPU epoch near 6 s (32 and 64 took 18 s).
@@ -71,15 +71,15 @@ class ConditionalVariationalEncoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN, classes: int = CLASSES):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
-        self.classes = arguments.whole("classes", classes, low=2, high=arguments.MAX_CLASSES)
+        self.latent_dims, self.hidden = latent_dims, hidden
+        self.classes = whole("classes", classes, low=2, high=arguments.MAX_CLASSES)
         self.linear1 = nn.Linear(IMAGE_SIZE + self.classes, self.hidden)
         self.linear2 = nn.Linear(self.hidden, self.latent_dims)
         self.linear3 = nn.Linear(self.hidden, self.latent_dims)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Images ``(B, 1, 28, 28)`` and their digits ``(B,)`` -> a sample z ``(B, latent_dims)``."""
-        x = torch.flatten(arguments.images(x), start_dim=1)
+        x = torch.flatten(x, start_dim=1)
         x = F.relu(self.linear1(torch.cat([x, one_hot(y, self.classes, x)], dim=1)))
         return gaussian_code(self, x)
 
@@ -89,14 +89,13 @@ class ConditionalDecoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN, classes: int = CLASSES):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
-        self.classes = arguments.whole("classes", classes, low=2, high=arguments.MAX_CLASSES)
+        self.latent_dims, self.hidden = latent_dims, hidden
+        self.classes = whole("classes", classes, low=2, high=arguments.MAX_CLASSES)
         self.linear1 = nn.Linear(self.latent_dims + self.classes, self.hidden)
         self.linear2 = nn.Linear(self.hidden, IMAGE_SIZE)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         """Codes ``(B, latent_dims)`` and digits ``(B,)`` -> images ``(B, 1, 28, 28)``."""
-        z = arguments.codes(z, self.latent_dims)
         z = F.relu(self.linear1(torch.cat([z, one_hot(y, self.classes, z)], dim=1)))
         return torch.sigmoid(self.linear2(z)).reshape((-1, *IMAGE_SHAPE))
 
@@ -119,7 +118,7 @@ class ConvolutionalVariationalEncoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = CONV_HIDDEN):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
+        self.latent_dims, self.hidden = latent_dims, hidden
         self.conv1 = nn.Conv2d(IMAGE_SHAPE[0], CONV_CHANNELS[0], kernel_size=4, stride=2, padding=1)  # -> 14x14
         self.conv2 = nn.Conv2d(*CONV_CHANNELS, kernel_size=4, stride=2, padding=1)  # -> 7x7
         self.linear1 = nn.Linear(CONV_FEATURES, self.hidden)
@@ -128,7 +127,7 @@ class ConvolutionalVariationalEncoder(nn.Module):
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Images ``(B, 1, 28, 28)`` -> a sample z ``(B, latent_dims)``; ``y`` is ignored."""
-        x = arguments.images(x).reshape(-1, *IMAGE_SHAPE)
+        x = x.reshape(-1, *IMAGE_SHAPE)
         x = F.relu(self.conv2(F.relu(self.conv1(x))))
         x = F.relu(self.linear1(torch.flatten(x, start_dim=1)))
         return gaussian_code(self, x)
@@ -139,7 +138,7 @@ class ConvolutionalDecoder(nn.Module):
 
     def __init__(self, latent_dims: int, hidden: int = CONV_HIDDEN):
         super().__init__()
-        self.latent_dims, self.hidden = sizes(latent_dims, hidden)
+        self.latent_dims, self.hidden = latent_dims, hidden
         self.linear1 = nn.Linear(self.latent_dims, self.hidden)
         self.linear2 = nn.Linear(self.hidden, CONV_FEATURES)
         self.deconv1 = nn.ConvTranspose2d(*CONV_CHANNELS[::-1], kernel_size=4, stride=2, padding=1)  # -> 14x14
@@ -147,7 +146,7 @@ class ConvolutionalDecoder(nn.Module):
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         """Codes ``(B, latent_dims)`` -> images ``(B, 1, 28, 28)`` with pixels in (0, 1); ``y`` is ignored."""
-        z = F.relu(self.linear1(arguments.codes(z, self.latent_dims)))
+        z = F.relu(self.linear1(z))
         z = F.relu(self.linear2(z)).reshape(-1, CONV_CHANNELS[1], IMAGE_SHAPE[1] // 4, IMAGE_SHAPE[2] // 4)
         return torch.sigmoid(self.deconv2(F.relu(self.deconv1(z))))  # -> 28x28, pixels in [0, 1]
 
@@ -158,3 +157,11 @@ class ConvolutionalVariationalAutoencoder(VariantAutoencoder):
     def __init__(self, latent_dims: int, hidden: int = CONV_HIDDEN):
         super().__init__(ConvolutionalVariationalEncoder(latent_dims, hidden),
                          ConvolutionalDecoder(latent_dims, hidden))
+
+
+def conditional_loss(model: nn.Module, x: Tensor, y: Tensor, beta: float = 1.0) -> tuple[Tensor, Tensor, Tensor]:
+    """``vae_loss`` for a conditional model, which is told each image's digit ``y`` ``(B,)``: give it to ``train`` and
+    ``evaluate`` as ``loss=conditional_loss`` with a ``Split`` that has labels. Returns ``(loss, recon, kl)``."""
+    x_hat = model(x, y)
+    recon = F.mse_loss(x_hat, x, reduction="sum")  # = ((x - x_hat)**2).sum(), as in vae_loss
+    return recon + beta * model.encoder.kl, recon, model.encoder.kl

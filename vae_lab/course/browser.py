@@ -22,7 +22,7 @@ from torch import nn
 from .. import _checks as arguments
 from .checkpoints import finite
 from ..data import Split
-from .files import write_atomic
+from .._files import write_atomic
 from ..models import Decoder
 from ..plots import encode
 from ..beyond.variants import ConditionalDecoder
@@ -41,7 +41,7 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
             or a list of whole numbers); the codes of its first ``max_points`` images are drawn.
         path: an ``.html`` file in an existing folder; it is written whole or not at all (``files.write_atomic``).
     """
-    arguments.model(model, "export_explorer")
+    arguments.device_of(model, "export_explorer")
     if model.latent_dims != 2:
         raise ValueError(f"export_explorer draws a 2-D latent space; this model has latent_dims={model.latent_dims}.")
     if not isinstance(model.decoder, (Decoder, ConditionalDecoder)):

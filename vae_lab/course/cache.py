@@ -1,10 +1,13 @@
-"""``train(model, data, cache=True)``: trained weights kept on disk, so that re-running a notebook takes seconds.
+"""``cached(train, model, data, ...)``: trained weights kept on disk, so that re-running a notebook takes seconds.
 
-This module wraps ``training.train`` and is never imported by it. An entry is keyed
-by everything that decides what training returns:
+``cached(train, vae, mnist.train, epochs=6)`` runs ``train(vae, mnist.train, epochs=6)`` the
+first time and keeps the result; the next time it loads it. It works for any training
+function of that shape (``fn(model, data, ...) -> History``), a notebook's own included.
+An entry is keyed by everything that decides what training returns:
 
-- every argument of ``training.train``, read from its signature (a new argument joins
-  the key by itself), with the data and the test data by content;
+- the training function (its source) and every argument, read from its signature (a new
+  argument joins the key by itself), with the data and the test data by content and a
+  loss function by its source and its settings;
 - what the model computes: the source of its classes where Python can find it, and a
   fingerprint of the fresh model's loss and gradients on a few training images under a
   fixed seed, so that editing a class's ``forward`` (even in a notebook, under the same
@@ -21,26 +24,25 @@ written whole or not at all (``files.write_atomic``), readable by others under t
 """
 
 import copy
+import functools
 import hashlib
 import inspect
 import numbers
 import os
 import warnings
 from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from .. import _checks as arguments
-from .. import data
-from .. import losses
-from .. import models
-from ..beyond import priors
-from .. import training
-from ..beyond import variants
+from .. import data, models, plots, training
+from ..beyond import collapse, likelihood, priors, variants
 from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
-from ..data import Split, default_folder
+from ..data import Split
+from ..mnist import default_folder
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
@@ -48,7 +50,7 @@ RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, low
                  "": False, "false": False, "no": False, "off": False}
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
-TRAINING_CODE = (arguments, data, losses, models, priors, training, variants)  # the modules a training run goes through
+TRAINING_CODE = (data, models, training, collapse, likelihood, priors, variants, plots)  # what a training run goes through
 
 
 class CacheWarning(UserWarning):
@@ -60,31 +62,33 @@ def default_cache_dir() -> Path:
     return default_folder(CACHE_ENV, "outputs/models", Path.home() / ".cache" / "vae_lab")
 
 
-def train(model: nn.Module, data: Split | Tensor, *args, cache: bool | str | Path = False, **kwargs):
-    """``training.train(model, data, ...)``; with ``cache``, its result is kept and loaded when the same training runs
-    again. ``cache``: True for ``default_cache_dir()``, or a folder; ``$VAE_LAB_RETRAIN=1`` trains anyway."""
-    data = arguments.split(data)  # the lecture's DataLoader, read once (its order is random: the key needs tensors)
-    if cache is False or cache is None:
-        return training.train(model, data, *args, **kwargs)
-    arguments.model(model, "train")
-    folder = default_cache_dir() if cache is True else Path(cache)
-    key = cache_key(model, data, args, kwargs)
-    path = folder / f"{type(model).__name__}-{getattr(model, 'latent_dims', 'x')}d-{key}.pt"
+def cached(train: Callable[..., training.History], model: nn.Module, data: Split | Tensor, *args,
+           folder: str | Path | None = None, **kwargs) -> training.History:
+    """``train(model, data, *args, **kwargs)``, or the result of the same training kept from an earlier run.
+
+    The model's weights, the History and the random state after training are stored in ``folder``
+    (``default_cache_dir()`` if None) and loaded when everything that decides the result is the
+    same (this module's docstring lists it); ``$VAE_LAB_RETRAIN=1`` trains anyway. A run
+    interrupted by Ctrl-C is not stored.
+    """
+    arguments.device_of(model, "cached")
+    data = arguments.as_split(data)  # the lecture's DataLoader, read once (its order is random: the key needs tensors)
+    folder = default_cache_dir() if folder is None else Path(folder)
+    key = cache_key(train, model, data, args, kwargs)
+    path = folder / f"{safe_name(type(model).__name__)}-{arguments.latent_dims(model)}d-{key}.pt"
     if path.is_file() and not retrain_requested():
         history = load_entry(path, model)
         if history is not None:
             return history
-    history = training.train(model, data, *args, **kwargs)
+    history = train(model, data, *args, **kwargs)
     if not history.interrupted:
         store_entry(path, model, history)
     return history
 
 
-train.__signature__ = inspect.signature(training.train).replace(parameters=[
-    *inspect.signature(training.train).parameters.values(),
-    inspect.Parameter("cache", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool | str | Path"),
-])
-train.__doc__ = f"{training.train.__doc__}\n    {train.__doc__}"
+def safe_name(name: str) -> str:
+    """A class name as a file name: letters, digits and _ only (a name with ../ would leave the folder)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)[:80] or "model"
 
 
 def retrain_requested() -> bool:
@@ -98,11 +102,12 @@ def retrain_requested() -> bool:
     return RETRAIN_WORDS[value]
 
 
-def cache_key(model: nn.Module, data: Split | Tensor, args: tuple, kwargs: dict) -> str:
-    """A short hash of everything that decides ``training.train(model, data, *args, **kwargs)``'s result."""
-    bound = inspect.signature(training.train).bind(model, data, *args, **kwargs)
+def cache_key(train: Callable, model: nn.Module, data: Split | Tensor, args: tuple, kwargs: dict) -> str:
+    """A short hash of everything that decides ``train(model, data, *args, **kwargs)``'s result."""
+    bound = inspect.signature(train).bind(model, data, *args, **kwargs)
     bound.apply_defaults()
     digest = hashlib.blake2b(digest_size=12)
+    add(digest, train)
     for name, value in bound.arguments.items():
         if name not in NOT_IN_KEY:
             digest.update(f"|{name}=".encode())
@@ -120,11 +125,23 @@ def add(digest, value: object) -> None:
     if isinstance(value, Tensor):
         value = checksum({"tensor": value})  # its dtype, shape and bytes
     elif isinstance(value, Split):
-        value = checksum({"images": value.images, "labels": value.labels})
+        value = checksum({"images": value.images, **({} if value.labels is None else {"labels": value.labels})})
     elif isinstance(value, nn.Module):  # every layer's class and size, the source of its classes, its weights
         value = repr(value) + "".join(source(type(module)) for module in value.modules()) + checksum(value.state_dict())
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = float(value)  # beta=1 and beta=1.0 train the same model
+    elif isinstance(value, functools.partial):  # partial(likelihood_loss, likelihood="bernoulli")
+        for part in (value.func, value.args, sorted(value.keywords.items())):
+            add(digest, part)
+        return
+    elif isinstance(value, (tuple, list)):
+        for part in value:
+            add(digest, part)
+        return
+    elif inspect.isfunction(value) or inspect.ismethod(value):  # a loss or training function: its code
+        value = code_of(value)
+    elif callable(value) and not isinstance(value, type):  # a loss object such as FreeBits(2.0): its class and fields
+        value = repr(value) + source(type(value))
     digest.update(repr(value).encode())
 
 
@@ -144,12 +161,15 @@ def code_of(function) -> str:
 
 def fingerprint(model: nn.Module, data: Split | Tensor) -> list[Tensor]:
     """The loss and gradients of ``model`` on the first few training images, on a forked, fixed random state."""
-    device = arguments.model(model, "train")
+    device = arguments.device_of(model, "cached")
     x, y = next(training.labelled_batches(*training.on_device(data, device), PROBE_IMAGES))
     was_training = model.training
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
-        loss = training.loss_terms(model.train(), x, y, 1.0, "gaussian")[0]
+        model.train()
+        loss = training.vae_loss(model, x) if y is None or not hasattr(model, "classes") else \
+            variants.conditional_loss(model, x, y)
+        loss = loss[0]
         gradients = torch.autograd.grad(loss, [p for p in model.parameters() if p.requires_grad], allow_unused=True)
     model.train(was_training)
     return [loss.detach()] + [g for g in gradients if g is not None]

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import _checks as arguments
-from .files import write_atomic
+from .._files import write_atomic
 from ..models import Autoencoder, VariationalAutoencoder
 from ..beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
@@ -50,7 +50,7 @@ def atomic_save(contents: dict, path: Path) -> None:
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
     """Write the model's class, sizes and weights (with their checksum) to ``path``; return the path."""
-    arguments.model(model, "save_model")
+    arguments.device_of(model, "save_model")
     path = arguments.file_path("path", path)
     if not finite(model.state_dict()):
         raise ValueError(f"The model has NaN or infinite weights; not saved to {path}. Train it again with a lower lr.")

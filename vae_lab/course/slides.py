@@ -16,7 +16,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from .files import write_atomic
+from .._files import write_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET = "application/vnd.jupyter.widget-view+json"  # needs a live kernel and JavaScript from the web
