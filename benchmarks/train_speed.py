@@ -82,13 +82,13 @@ def interleaved_rates(data, batch_size: int, lr: float, seed: int, device: torch
     model = init_biases(VariationalAutoencoder(2).to(device), data.train)
     images = data.train.images  # consecutive blocks, as views: no copies to add to the memory measured later
     blocks = [images[i : i + block] for i in range(0, len(images) - block + 1, block)]
-    train(model, blocks[0], 1, batch_size, lr, progress=False)  # first steps: allocations, kernel choice
+    train(model, blocks[0], 1, batch_size=batch_size, lr=lr, progress=False)  # first steps: allocations, kernel choice
     matmul = dict.fromkeys(SIZES, (0.0, 0.0))
     train_seconds = 0.0
     for k in range(pairs):
         for n, (flop, elapsed) in matmul_work(device, 0.1).items():
             matmul[n] = (matmul[n][0] + flop, matmul[n][1] + elapsed)
-        train_seconds += train(model, blocks[k % len(blocks)], 1, batch_size, lr, progress=False).seconds[0]
+        train_seconds += train(model, blocks[k % len(blocks)], 1, batch_size=batch_size, lr=lr, progress=False).seconds[0]
     peak = max(flop / elapsed for flop, elapsed in matmul.values())
     return FLOP_PER_IMAGE * block * pairs / train_seconds / 1e9, peak / 1e9
 
@@ -153,7 +153,7 @@ def main() -> None:
             peaks.append(matmul_peak(device))
             set_seed(args.seed)
             model = init_biases(VariationalAutoencoder(2).to(device), data.train)
-            seconds = train(model, data.train, 1, batch_size, args.lr, progress=False).seconds[0]
+            seconds = train(model, data.train, 1, batch_size=batch_size, lr=args.lr, progress=False).seconds[0]
             ratios.append(epoch_gflop / seconds / peaks[-1])
             print(f"  batch {batch_size:4d}: peak {peaks[-1]:.0f} GFLOP/s, epoch {seconds:.2f} s = "
                   f"{epoch_gflop / seconds:.0f} GFLOP/s = {100 * ratios[-1]:.0f} % of that peak", flush=True)
@@ -172,7 +172,8 @@ def main() -> None:
     model = init_biases(VariationalAutoencoder(2).to(device), data.train)
     print(f"vae_lab: init_biases, then train: batch {args.batch_size}, lr {args.lr:g} (5 % warm-up, cosine to lr/10), "
           f"{args.epochs} epochs")
-    history = train(model, data.train, args.epochs, args.batch_size, args.lr, test_data=data.test, progress=False)
+    history = train(model, data.train, args.epochs, batch_size=args.batch_size, lr=args.lr, test_data=data.test,
+                    progress=False)
     fast = [(s, t["total"]) for s, t in zip(history.seconds, history.test)]
     for i, (s, loss) in enumerate(fast, start=1):
         print(f"  vae_lab epoch {i:2d}: {s:6.1f} s  test loss {loss:.2f}", flush=True)
