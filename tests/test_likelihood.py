@@ -1,16 +1,26 @@
 import math
+from functools import partial
 
 import pytest
 import torch
 from synthetic import blobs
-from torch.distributions import Normal
+from torch.distributions import Bernoulli, Normal
 
+from vae_lab.beyond.likelihood import (
+    bce,
+    iwae_estimate,
+    likelihood_loss,
+    log_likelihood,
+    log_weights,
+    optimal_sigma,
+    optimal_sigma_nll,
+    reconstruction_loss,
+    sse,
+)
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 from vae_lab.data import IMAGE_SIZE
-from vae_lab.beyond.likelihood import iwae_estimate, log_weights
-from vae_lab.losses import log_likelihood
 from vae_lab.models import Autoencoder, VariationalAutoencoder, VariationalEncoder
 from vae_lab.training import evaluate, set_seed, train
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 GRID = torch.linspace(-8, 8, 4001)  # a 1-D latent space, finely enough for exact integration
 
@@ -68,7 +78,8 @@ def test_iwae_matches_the_exact_log_likelihood_of_a_1d_model(likelihood):
     set_seed(0)
     data = sample_images() if likelihood == "gaussian" else (sample_images() > 0.5).float()
     model = VariationalAutoencoder(1, hidden=64)
-    train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False, likelihood=likelihood)
+    train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False,
+          loss=partial(likelihood_loss, likelihood=likelihood))
     x = data[:1]
     exact = quadrature_log_px(model, x, likelihood)
     mean, std = posterior_moments(model, x, likelihood)
@@ -150,3 +161,133 @@ def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
 def test_the_optimal_sigma_likelihood_is_refused_with_a_reason():
     with pytest.raises(ValueError, match="each image on its own"):
         iwae_estimate(VariationalAutoencoder(2), torch.rand(4, 1, 28, 28), k=2, likelihood="optimal-sigma")
+
+
+def images_and_reconstructions(seed=0):
+    """Images x in [0, 1] and pixel probabilities x_hat in [0.01, 0.99], shape (4, 1, 28, 28), float64."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64)
+    x_hat = torch.rand(4, 1, 28, 28, generator=generator, dtype=torch.float64).clamp(0.01, 0.99)
+    return x_hat, x
+
+
+def test_sse_sums_squared_errors_over_pixels_and_batch(images):
+    x_hat = torch.rand_like(images)
+    expected = sum(((a - b) ** 2).sum() for a, b in zip(x_hat, images))
+    torch.testing.assert_close(sse(x_hat, images), expected)
+    torch.testing.assert_close(sse(x_hat, images, per_image=True), torch.stack([((a - b) ** 2).sum()
+                                                                                for a, b in zip(x_hat, images)]))
+
+
+def test_bce_is_the_bernoulli_negative_log_likelihood():
+    probs, _ = images_and_reconstructions()
+    x = (torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64) > 0.5).double()
+    nll = -Bernoulli(probs=probs).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(bce(probs, x), nll.sum())
+    torch.testing.assert_close(bce(probs, x, per_image=True), nll)
+
+
+def test_reconstruction_loss_picks_the_likelihood():
+    x_hat, x = images_and_reconstructions()
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "gaussian"), sse(x_hat, x))
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "bernoulli"), bce(x_hat, x))
+    torch.testing.assert_close(reconstruction_loss(x_hat, x, "bernoulli", per_image=True), bce(x_hat, x, True))
+
+
+@pytest.mark.parametrize("function", [reconstruction_loss, log_likelihood])
+def test_an_unknown_likelihood_is_named_with_the_choices(function):
+    x_hat, x = images_and_reconstructions()
+    with pytest.raises(ValueError, match="poisson"):
+        function(x_hat, x, "poisson")
+
+
+def test_gaussian_log_likelihood_is_the_density_of_n_x_hat_half():
+    # the lecture's summed squared error is -log N(x; x_hat, I/2) up to a constant
+    x_hat, x = images_and_reconstructions()
+    expected = Normal(x_hat, math.sqrt(0.5)).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(log_likelihood(x_hat, x, "gaussian"), expected)
+
+
+def test_bernoulli_log_likelihood_is_the_bernoulli_density():
+    probs, _ = images_and_reconstructions()
+    x = (torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64) > 0.5).double()
+    expected = Bernoulli(probs=probs).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(log_likelihood(probs, x, "bernoulli"), expected)
+
+
+@pytest.mark.parametrize("loss", [sse, bce])
+@pytest.mark.parametrize("x_hat_shape", [(4, 784), (4, 28, 28), (1, 1, 28, 28)])
+def test_reconstructions_of_another_shape_are_named_not_broadcast(loss, x_hat_shape):
+    x = torch.rand(4, 1, 28, 28)
+    with pytest.raises(ValueError, match="same shape"):
+        loss(torch.rand(x_hat_shape), x)
+
+
+def test_optimal_sigma_nll_is_the_gaussian_nll_at_the_batchs_root_mean_squared_error():
+    x_hat, x = images_and_reconstructions()
+    sigma = ((x - x_hat) ** 2).mean().sqrt()  # the maximum-likelihood sigma of the batch
+    expected = -Normal(x_hat, sigma).log_prob(x).flatten(start_dim=1).sum(dim=1)
+    torch.testing.assert_close(optimal_sigma_nll(x_hat, x, per_image=True), expected)
+    torch.testing.assert_close(optimal_sigma_nll(x_hat, x), expected.sum())
+    assert optimal_sigma(x_hat, x) == pytest.approx(sigma.item())
+
+
+def test_optimal_sigma_is_the_best_sigma_and_its_gradient_is_a_beta_vae_step():
+    """No other sigma gives a lower NLL; the gradient is that of sse / (2 sigma^2), i.e. beta = 2 sigma^2."""
+    x_hat, x = images_and_reconstructions(seed=1)
+    best = optimal_sigma_nll(x_hat, x)
+    sigma = optimal_sigma(x_hat, x)
+    for factor in (0.9, 0.99, 1.01, 1.1):
+        assert -Normal(x_hat, factor * sigma).log_prob(x).sum() > best
+    x_hat.requires_grad_(True)
+    (gradient,) = torch.autograd.grad(optimal_sigma_nll(x_hat, x), x_hat)
+    (sse_gradient,) = torch.autograd.grad(sse(x_hat, x) / (2 * sigma**2), x_hat)
+    torch.testing.assert_close(gradient, sse_gradient)
+
+
+def test_optimal_sigma_has_a_floor_for_a_perfect_reconstruction():
+    x = torch.rand(2, 1, 28, 28)
+    assert math.isfinite(optimal_sigma_nll(x, x).item())
+    assert reconstruction_loss(x, x, "optimal-sigma").item() == pytest.approx(optimal_sigma_nll(x, x).item())
+
+
+def test_likelihood_loss_is_the_chosen_reconstruction_plus_beta_kl(images):
+    vae = VariationalAutoencoder(2, hidden=16)
+    for likelihood, reconstruction in (("gaussian", sse), ("bernoulli", bce), ("optimal-sigma", optimal_sigma_nll)):
+        torch.manual_seed(1)
+        total, recon, kl = likelihood_loss(vae, images, likelihood=likelihood, beta=3.0)
+        torch.manual_seed(1)
+        x_hat = vae(images)
+        torch.testing.assert_close(recon, reconstruction(x_hat, images))
+        torch.testing.assert_close(kl, vae.encoder.kl)
+        torch.testing.assert_close(total, recon + 3.0 * kl)
+    total, recon, kl = likelihood_loss(Autoencoder(2, hidden=16), images)  # no KL term: it counts 0
+    assert kl.item() == 0 and torch.equal(total, recon)
+
+
+def test_bernoulli_likelihood_trains_on_the_cross_entropy():
+    set_seed(0)
+    model, data = VariationalAutoencoder(2), blobs()
+    loss = partial(likelihood_loss, likelihood="bernoulli")
+    history = train(model, data, epochs=3, batch_size=64, lr=3e-3, progress=False, loss=loss)
+    assert history.total[-1] < history.total[0]
+    with torch.no_grad():
+        expected = torch.nn.functional.binary_cross_entropy(model(data.images), data.images, reduction="sum")
+    assert evaluate(model, data, loss=loss)["recon"] == pytest.approx(expected.item() / len(data), rel=0.05)
+
+
+def test_the_optimal_sigma_likelihood_trains():
+    set_seed(0)
+    model = VariationalAutoencoder(2, hidden=32)
+    history = train(model, blobs(), epochs=3, batch_size=64, lr=3e-3, progress=False,
+                    loss=partial(likelihood_loss, likelihood="optimal-sigma"))
+    assert history.recon[-1] < history.recon[0]
+
+
+def test_an_unknown_likelihood_stops_training_with_its_name():
+    model = VariationalAutoencoder(2, hidden=16)
+    before = [p.clone() for p in model.parameters()]
+    for run in (train, evaluate):
+        with pytest.raises(ValueError, match="laplace"):
+            run(model, blobs(8), loss=partial(likelihood_loss, likelihood="laplace"))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # no step was taken

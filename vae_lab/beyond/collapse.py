@@ -40,6 +40,9 @@ class FreeBits:
         self.beta = arguments.real("beta", self.beta, low=0)
 
     def __call__(self, model: nn.Module, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        if not hasattr(model.encoder, "linear3"):
+            raise TypeError(f"FreeBits needs a variational model like VariationalAutoencoder(2), got "
+                            f"{type(model).__name__}: its encoder has no KL per dimension.")
         _, recon, kl = vae_loss(model, x)
         kl_dims = kl_terms(model.encoder.mu, model.encoder.log_sigma).sum(dim=0)  # (latent_dims,), batch-summed
         return recon + self.beta * kl_dims.clamp(min=self.free_bits * len(x)).sum(), recon, kl
@@ -57,6 +60,9 @@ class KLWarmup:
     steps: int
     beta: float = 1.0
     step: int = 0
+
+    def __post_init__(self):
+        self.steps, self.beta = arguments.whole("steps", self.steps), arguments.real("beta", self.beta, low=0)
 
     def __call__(self, model: nn.Module, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         if model.training:
