@@ -1,12 +1,340 @@
+"""vae_lab.course.checks: type-along cells (take) and exercise cells (check_*), one checker.
+
+take: the video's code, typed as on screen, is checked and used; a wrong one gets a hint and the library's, with the
+lecture time of its notebook's ``# TYPE ALONG`` line. check_*: ✓ for right answers, ✗ with a hint for wrong ones.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib
+import nbformat
 import pytest
 import torch
 
-from vae_lab.course.checks import check_interpolate, check_kl, check_reparameterize, check_sse, check_variational_encoder
-from vae_lab.losses import kl_divergence, reparameterize, sse
-from vae_lab.models import Decoder, VariationalEncoder
+matplotlib.use("Agg")
 
+from lecture_code import LECTURE, PREWORK, namespace  # noqa: E402
+
+from vae_lab import Decoder, VariationalEncoder, kl_divergence, models, reparameterize  # noqa: E402
+from vae_lab.course.checks import (  # noqa: E402
+    TYPE_ALONG,
+    check_interpolate,
+    check_kl,
+    check_reparameterize,
+    check_sse,
+    check_variational_encoder,
+    lecture_time,
+    take,
+)
+from vae_lab.course.student_copies import TYPE_ALONG as MARKER  # noqa: E402
+from vae_lab.course.student_copies import student_copy  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PREWORK_NAMES = ["Encoder", "Decoder", "Autoencoder", "plot_latent", "plot_reconstructed"]
 DECODER = Decoder(2)
 
+
+def sse(x_hat, x):
+    """The lecture's reconstruction term, written out: a right answer."""
+    return ((x - x_hat) ** 2).sum()
+
+
+def markers(notebook: str) -> dict[str, str]:
+    """Each type-along cell's first line in ``notebook``, by name: where the lecture times are written."""
+    cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
+    lines = ["".join(cell["source"]).split("\n")[0] for cell in cells if cell["cell_type"] == "code"]
+    return {line.split()[3]: line for line in lines if line.startswith(MARKER)}
+
+
+LECTURE_MARKERS, PREWORK_MARKERS = markers("01_lecture_vae.ipynb"), markers("00_prework_autoencoder.ipynb")
+
+
+def taken(name, scope, capsys, **kwargs):
+    """What take hands back, and the one line it printed."""
+    result = take(name, scope, **kwargs)
+    return result, capsys.readouterr().out.strip()
+
+
+def fallback(name):
+    return TYPE_ALONG[name].fallback
+
+
+# ---- take: the type-along cells ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [*PREWORK_NAMES, "train"])
+def test_the_prework_typed_as_on_screen_is_used(name, capsys):
+    scope = namespace(*PREWORK_NAMES)
+    exec(PREWORK["train"], scope)  # the autoencoder's loop
+    result, line = taken(name, scope, capsys, variational=False)
+    assert result is scope[name] and line == f"✓ {name}: yours is used from here on."
+
+
+@pytest.mark.parametrize("name", ["VariationalAutoencoder", "train", "interpolate", "interpolate_gif"])
+def test_the_lecture_typed_as_on_screen_is_used(name, capsys):
+    scope = namespace("Decoder", *LECTURE)
+    result, line = taken(name, scope, capsys)
+    assert result is scope[name] and line.startswith(f"✓ {name}")
+
+
+def test_the_lectures_kl_line_is_flagged_and_the_students_encoder_kept(capsys):
+    scope = namespace("VariationalEncoder")
+    result, line = taken("VariationalEncoder", scope, capsys)
+    assert result is scope["VariationalEncoder"]
+    assert line.startswith("⚠ VariationalEncoder") and "N(0, ½)" in line and "notebook 02" in line
+
+
+@pytest.mark.parametrize("name", sorted(TYPE_ALONG))
+def test_an_empty_cell_says_so_in_one_line_and_hands_the_library_version(name, capsys):
+    result, line = taken(name, {"__name__": "__main__"}, capsys)
+    assert result is fallback(name) and line.count("\n") == 0 and "not typed yet" in line
+    assert "(lecture " not in line  # outside IPython (no In), no time
+
+
+def test_a_name_taken_before_counts_as_not_typed(capsys):
+    """Re-running a check cell after an empty type-along cell: the name holds the library's class, not the student's."""
+    result, line = taken("Encoder", {"__name__": "__main__", "Encoder": models.Encoder}, capsys)
+    assert result is models.Encoder and "not typed yet" in line
+
+
+def typed_in_a_notebook(scope, name, source, marker):
+    """``scope`` after a type-along cell ``marker`` + ``source`` ran in IPython: its source is in ``In``."""
+    exec(source, scope)
+    scope.setdefault("In", [""]).extend([f"{marker}\n# Type it.\n{source}", f'{name} = take("{name}", globals())'])
+    return scope
+
+
+def replaced(scope_names, name, old, new, marker=""):
+    """A namespace where the video's code for ``name`` has ``old`` replaced by ``new`` (a student's mistake), typed in
+    the cell that ``marker`` starts."""
+    scope = namespace(*[n for n in scope_names if n != name])
+    original = LECTURE.get(name) if name in LECTURE else PREWORK[name]
+    assert original.replace(old, new) != original, "the mistake was not made"
+    return typed_in_a_notebook(scope, name, original.replace(old, new), marker or f"{MARKER} {name}")
+
+
+MISTAKES = [  # (name, old, new, words the hint must hold)
+    ("VariationalEncoder", "        self.kl = 0", "        self.kl = 0\n        self.N.loc = self.N.loc.cuda()",
+     ".cuda()"),
+    ("VariationalEncoder", "z = mu + sigma*self.N.sample(mu.shape)",
+     "z = torch.distributions.Normal(mu, sigma).sample()", "no gradient"),
+    ("VariationalEncoder", "z = mu + sigma*self.N.sample(mu.shape)", "z = mu + self.N.sample(mu.shape)",
+     "no gradient reaches sigma"),
+    ("VariationalEncoder", "z = mu + sigma*self.N.sample(mu.shape)", "z = mu + sigma*self.N.sample(mu.shape) * 2",
+     "N(0, 1) noise"),
+    ("VariationalEncoder", " - 1/2).sum()", " - 1/2)", "one number"),
+    ("VariationalEncoder", "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum()", "(sigma + mu - 1).sum()",
+     "differs from the KL to N(0, 1)"),
+    ("VariationalEncoder", "self.linear3 = nn.Linear(512, latent_dims)", "self.sigma = nn.Linear(512, latent_dims)",
+     "linear3"),
+    ("train", "((x - x_hat)**2).sum() + autoencoder.encoder.kl", "((x - x_hat)**2).sum()", "no KL"),
+    ("train", "((x - x_hat)**2).sum() + autoencoder.encoder.kl", "((x - x_hat)**2).mean() + autoencoder.encoder.kl",
+     "a mean"),
+    ("train", "    return autoencoder", "", "return autoencoder"),
+    ("train", "            opt.step()\n", "", "did not change"),
+    ("interpolate", "img[:, i*w:(i+1)*w] = x_hat.reshape(28, 28)", "pass", "both ends"),
+    ("interpolate", "np.linspace(0, 1, n)", "np.linspace(0, 1, n + 1)[:n]", "evenly spaced"),
+    ("interpolate", "img = np.zeros((w, n*w))", "img = np.zeros((w, (n+1)*w))", "28 x 140 pixels"),
+    ("interpolate_gif", "f'{filename}.gif'", "'/nonexistent/folder/x.gif'", "raised"),
+    ("VariationalAutoencoder", "self.decoder = Decoder(latent_dims)", "self.dec = Decoder(latent_dims)",
+     "self.decoder"),
+    ("VariationalEncoder", "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum()",
+     "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum().long()", "a real number"),
+    ("VariationalEncoder", "return z", "return z.round().long()", "real numbers"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, hint", MISTAKES, ids=[f"{m[0]}-{m[3]}" for m in MISTAKES])
+def test_a_mistake_gets_a_hint_the_lecture_time_and_the_library_version(name, old, new, hint, capsys):
+    if hint == ".cuda()" and torch.cuda.is_available():
+        pytest.skip("on a machine with CUDA the video's .cuda() lines run")
+    scope = replaced(["Decoder", *LECTURE], name, old, new, LECTURE_MARKERS[name])
+    result, line = taken(name, scope, capsys)
+    if name == "VariationalAutoencoder":  # built from the student's own encoder and decoder, as the lecture builds it
+        assert result is not scope[name] and type(result(2).encoder) is scope["VariationalEncoder"], line
+    else:
+        assert result is fallback(name), line
+    assert line.startswith(f"✗ {name}") and hint in line and "vae_lab's version" in line
+    time = LECTURE_MARKERS[name].split(" — lecture ")[1]
+    assert line.count("(lecture ") == 1 and f"(lecture {time})" in line, line  # the notebook's time, once
+
+
+PREWORK_MISTAKES = [
+    ("Encoder", "self.linear2 = nn.Linear(512, latent_dims)", "self.linear2 = nn.Linear(512, 3)", "nn.Linear(512, 2)"),
+    ("Decoder", "z = torch.sigmoid(self.linear2(z))", "z = self.linear2(z)", "[0, 1]"),
+    ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z", "shape"),
+    ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z.reshape((-1, 1, 28, 28)) * float('nan')", "NaN"),
+    ("plot_latent", "plt.scatter(z[:, 0], z[:, 1]", "plt.scatter(z[:, 1], z[:, 0]", "encoder's codes"),
+    ("plot_reconstructed", "img[(n-1-i)*w:(n-1-i+1)*w, j*w:(j+1)*w] = x_hat", "img[i*w:(i+1)*w, j*w:(j+1)*w] = x_hat",
+     "top-left"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, hint", PREWORK_MISTAKES, ids=[f"{m[0]}-{m[3]}" for m in PREWORK_MISTAKES])
+def test_a_prework_mistake_gets_a_hint_and_no_time(name, old, new, hint, capsys):
+    scope = replaced(PREWORK_NAMES, name, old, new, PREWORK_MARKERS[name])
+    result, line = taken(name, scope, capsys, variational=False)
+    assert result is fallback(name) and line.startswith(f"✗ {name}") and hint in line, line
+    assert "(lecture " not in line  # the pre-work's cells carry no times
+
+
+def test_the_lecture_time_is_the_notebooks_last_run_of_that_cell():
+    history = ["", "# TYPE ALONG: interpolate_gif — lecture 0:13:30–0:13:46\n# Type it.\n",
+               "# TYPE ALONG: interpolate — lecture 0:12:23–0:13:30\n# Type it.\n",
+               "# TYPE ALONG: train\n# the pre-work's cell, no time\n"]
+    assert lecture_time("interpolate", {"In": history}) == "0:12:23–0:13:30"  # not interpolate_gif's
+    assert lecture_time("interpolate_gif", {"In": history}) == "0:13:30–0:13:46"
+    assert lecture_time("train", {"In": history}) == ""
+    history.append("# TYPE ALONG: interpolate — lecture 0:12:00–0:13:30\n# Type it.\n")  # the cell edited, run again
+    assert lecture_time("interpolate", {"In": history}) == "0:12:00–0:13:30"
+    assert lecture_time("interpolate", {}) == lecture_time("Encoder", {"In": history}) == ""
+
+
+def test_in_ipython_take_reads_the_time_from_the_cells_run(capfd):
+    """IPython keeps each run cell's source in ``In``, as a Jupyter kernel does: take finds its cell's time there."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell(config=config)
+    for cell in ("from vae_lab.course.checks import take", f"{LECTURE_MARKERS['interpolate']}\n# Type it.\n",
+                 'interpolate = take("interpolate", globals())'):
+        shell.run_cell(cell, store_history=True)
+    time = LECTURE_MARKERS["interpolate"].split(" — lecture ")[1]
+    assert f"interpolate is not typed yet (lecture {time})" in capfd.readouterr().out
+
+
+def test_every_type_along_cell_of_the_notebooks_has_a_registration_and_its_time_is_read(capsys):
+    """The names come from the notebooks' markers; a name take does not know would stop Run All."""
+    for notebook in ("00_prework_autoencoder.ipynb", "01_lecture_vae.ipynb"):
+        for name, line in markers(notebook).items():
+            assert name in TYPE_ALONG, (notebook, line)
+            expected = line.split(" — lecture ")[1] if " — lecture " in line else ""
+            assert lecture_time(name, {"In": ["", f"{line}\n# Type it.\n"]}) == expected
+            take(name, {"__name__": "__main__", "In": ["", f"{line}\n# Type it.\n"]})
+            assert ("(lecture " in capsys.readouterr().out) == bool(expected)
+    assert set(LECTURE_MARKERS) == set(LECTURE) and set(PREWORK_MARKERS) == set(PREWORK)  # lecture_code.py types them
+
+
+def test_a_class_that_raises_is_caught_and_named(capsys):
+    scope = namespace()
+    exec("class Encoder(torch.nn.Module):\n    def __init__(self, latent_dims):\n        raise KeyError('oops')", scope)
+    result, line = taken("Encoder", scope, capsys)
+    assert result is fallback("Encoder") and "KeyError" in line and "oops" in line
+
+
+def test_a_stub_left_as_it_is_says_not_written_yet(capsys):
+    scope = namespace()
+    exec("def plot_latent_1d(autoencoder, data, num_batches):\n    raise NotImplementedError('your code here')", scope)
+    result, line = taken("plot_latent_1d", scope, capsys)
+    assert result is fallback("plot_latent_1d") and line.startswith("✗ plot_latent_1d: not written yet")
+
+
+def test_a_check_leaves_the_notebooks_random_numbers_as_they_were(capsys):
+    scope = namespace("Decoder", *LECTURE)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    for name in ("VariationalEncoder", "train", "interpolate"):
+        take(name, scope)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_an_unknown_name_is_refused():
+    with pytest.raises(ValueError, match="Encoder"):
+        take("Encodr", {})
+
+
+def test_the_library_takes_over_where_the_students_plots_are_missing(tmp_path):
+    """The fallbacks take the lecture's own calls, on the student's lecture-written VAE."""
+    scope = namespace("Decoder", "VariationalEncoder", "VariationalAutoencoder")
+    vae = scope["VariationalAutoencoder"](2)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.rand(40, 1, 28, 28),
+                                                                      torch.arange(40) % 10), batch_size=8)
+    x, y = next(iter(data))
+    assert fallback("train")(vae, data, 1) is vae
+    with pytest.warns(UserWarning, match="keeps no mu"):
+        fallback("plot_latent")(vae, data)
+    fallback("plot_reconstructed")(vae, r0=(-3, 3), r1=(-3, 3))
+    with pytest.warns(UserWarning, match="keeps no mu"):
+        fallback("interpolate")(vae, x[y == 1][0], x[y == 0][0], 5)
+    with pytest.warns(UserWarning, match="keeps no mu"):
+        path = fallback("interpolate_gif")(vae, str(tmp_path / "vae"), x[y == 1][0], x[y == 0][0], 4)
+    assert path.name == "vae.gif" and path.is_file()
+    vae_1 = models.VariationalAutoencoder(1)
+    assert len(fallback("plot_reconstructed_1d")(vae_1, n=4).axes[0].images) == 1
+
+
+def test_an_untyped_autoencoder_is_built_from_the_students_encoder_and_decoder(capsys):
+    """Typed the VariationalEncoder, left the VariationalAutoencoder empty: the student still trains their encoder."""
+    scope = namespace("Decoder", "VariationalEncoder")
+    result, line = taken("VariationalAutoencoder", scope, capsys)
+    model = result(2)
+    assert type(model.encoder) is scope["VariationalEncoder"] and type(model.decoder) is scope["Decoder"]
+    assert "not typed yet" in line and "built from this notebook's VariationalEncoder and Decoder" in line
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 1, 28, 28)
+    scope = namespace("Encoder")  # only the encoder typed: the library's Decoder beside it
+    model = taken("Autoencoder", scope, capsys)[0](2)
+    assert type(model.encoder) is scope["Encoder"] and type(model.decoder) is models.Decoder
+
+
+# The type-along copies run top to bottom, as a student with the video would: every cell typed as on screen, or none.
+TYPE_ALONG_NOTEBOOKS = {"00_prework_autoencoder.ipynb": PREWORK, "01_lecture_vae.ipynb": LECTURE}
+
+
+def run_copy(tmp_path, name, fill):
+    """Make the student copy of ``name``, fill each type-along cell by ``fill(name_typed)`` (None: leave it), run it
+    in a fresh kernel from a folder like notebooks/, and return the executed notebook."""
+    from nbclient import NotebookClient
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir(exist_ok=True)
+    notebook = student_copy(nbformat.read(NOTEBOOKS / name, as_version=4), name)
+    filled = 0
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.startswith(MARKER):
+            typed = fill(cell.source.split()[3])
+            if typed is not None:
+                cell.source += typed
+                filled += 1
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return notebook, filled
+
+
+def printed(notebook) -> str:
+    return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TYPE_ALONG_NOTEBOOKS))
+def test_the_copy_typed_as_on_screen_runs_top_to_bottom_with_the_students_code(tmp_path, name):
+    notebook, filled = run_copy(tmp_path, name, TYPE_ALONG_NOTEBOOKS[name].get)
+    assert filled == len(TYPE_ALONG_NOTEBOOKS[name])  # every type-along cell, typed
+    out = printed(notebook)
+    assert "not typed yet" not in out, out
+    for typed in TYPE_ALONG_NOTEBOOKS[name]:  # each checked and used; the exercises (left as stubs) fall back
+        assert f"✓ {typed}" in out or f"⚠ {typed}" in out, typed
+        assert f"✗ {typed}" not in out, out
+    if name.startswith("01"):
+        assert "⚠ VariationalEncoder: that is the lecture's line" in out   # the KL hint, and the student's model
+        assert (tmp_path / "outputs" / "vae.gif").is_file()                # written by the student's PIL code
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TYPE_ALONG_NOTEBOOKS))
+def test_the_copy_left_empty_runs_top_to_bottom_on_the_library(tmp_path, name):
+    notebook, filled = run_copy(tmp_path, name, lambda typed: None)
+    out = printed(notebook)
+    assert filled == 0
+    lines = markers(name)
+    for typed in TYPE_ALONG_NOTEBOOKS[name]:  # with the time of the notebook's own # TYPE ALONG line, read from In
+        time = f" (lecture {lines[typed].split(' — lecture ')[1]})" if " — lecture " in lines[typed] else ""
+        assert f"{typed} is not typed yet{time}:" in out, typed
+
+
+# ---- check_*: the exercise cells -------------------------------------------------------------------------------
 
 def not_written(*args):
     raise NotImplementedError
@@ -16,9 +344,9 @@ def not_written(*args):
     "check, answer, expected, printed",
     [
         (check_kl, kl_divergence, True, "✓ KL matches"),
-        (check_kl, lambda mu, ls: (torch.exp(ls) ** 2 + mu**2 - ls - 0.5).sum(1), False, "blog's formula"),
-        (check_kl, lambda mu, ls: ((torch.exp(2 * ls) + mu**2 - 1) / 2 - ls).sum(), False, "one KL per row"),
-        (check_kl, lambda mu, ls: ((torch.exp(ls) + mu**2 - 1) / 2 - ls).sum(1), False, "values differ"),
+        (check_kl, lambda mu, ls: (torch.exp(ls) ** 2 + mu**2 - ls - 0.5).sum(1), False, "N(0, ½)"),
+        (check_kl, lambda mu, ls: ((torch.exp(2 * ls) + mu**2 - 1) / 2 - ls).sum(), False, "one per row"),
+        (check_kl, lambda mu, ls: ((torch.exp(ls) + mu**2 - 1) / 2 - ls).sum(1), False, "differs"),
         (check_kl, not_written, False, "Not written yet"),
         (check_kl, lambda mu, ls: mu.undefined, False, "raised AttributeError"),
         (check_reparameterize, reparameterize, True, "✓ z has mean mu"),
@@ -34,8 +362,7 @@ def not_written(*args):
 def test_checks_pass_right_answers_and_hint_at_wrong_ones(capsys, check, answer, expected, printed):
     assert check(answer) is expected
     out = capsys.readouterr().out
-    assert printed in out and out.startswith("✓" if expected else "✗")
-
+    assert printed in out and out.startswith("✓" if expected else "✗") and out.count("\n") == 1
 
 
 def drawing(answer):
@@ -58,10 +385,10 @@ def encoder_class(forward):
     return type("StudentEncoder", (VariationalEncoder,), {"forward": forward})
 
 
-def lecture_forward(self, x, kl="true", mu_activation=lambda t: t):
+def lecture_forward(self, x, kl="true", mu_activation=lambda t: t, noise=torch.randn_like):
     x = torch.relu(self.linear1(torch.flatten(x, start_dim=1)))
     mu, sigma = mu_activation(self.linear2(x)), torch.exp(self.linear3(x))
-    z = mu + sigma * torch.randn_like(mu)
+    z = mu + sigma * noise(mu)
     true = ((sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)).sum()
     self.kl = true if kl == "true" else (sigma**2 + mu**2 - torch.log(sigma) - 0.5).sum()
     return z
@@ -69,7 +396,9 @@ def lecture_forward(self, x, kl="true", mu_activation=lambda t: t):
 
 @pytest.mark.parametrize("forward, expected, printed", [
     (lecture_forward, True, "✓ forward computes z"),
-    (lambda self, x: lecture_forward(self, x, kl="blog"), False, "self.kl should be the summed KL"),
+    (lambda self, x: lecture_forward(self, x, noise=lambda mu: torch.distributions.Normal(0, 1).sample(mu.shape)),
+     True, "✓ forward computes z"),  # the lecture's self.N.sample passes too
+    (lambda self, x: lecture_forward(self, x, kl="blog"), False, "N(0, ½)"),
     (lambda self, x: lecture_forward(self, x, mu_activation=torch.relu), False, "no ReLU on mu"),
     (lambda self, x: lecture_forward(self, x)[:2], False, "one code per image"),
     (not_written, False, "Not written yet"),
@@ -82,7 +411,7 @@ def test_check_variational_encoder(capsys, forward, expected, printed):
 @pytest.mark.parametrize("answer, expected, printed", [
     (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.linspace(0, 1, n)]), True, "✓ 5"),
     (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.arange(n) / n]), False, "differ"),
-    (lambda z_1, z_2, n: DECODER(z_1), False, "Expected 5 images"),
+    (lambda z_1, z_2, n: DECODER(z_1), False, "5 images should have shape (5, 1, 28, 28)"),
     (not_written, False, "Not written yet"),
 ])
 def test_check_interpolate(capsys, answer, expected, printed):
@@ -113,7 +442,7 @@ def subtracting_in_place(z_1, z_2, n):
 
 def test_a_kl_that_zeroes_its_inputs_is_judged_on_the_originals(capsys):
     assert check_kl(zeroing_inputs) is False
-    assert "values differ" in capsys.readouterr().out
+    assert "differs" in capsys.readouterr().out
 
 
 def test_an_interpolation_that_changes_z_2_in_place_is_right(capsys):
@@ -130,7 +459,8 @@ def test_an_interpolation_that_changes_z_2_in_place_is_right(capsys):
     (lambda mu, sigma: torch.randn(mu.shape) * 2, "No gradient reaches mu and sigma"),
     (lambda mu, sigma: torch.randn(mu.shape, requires_grad=True), "No gradient reaches mu"),
     (lambda mu, sigma: (mu + sigma * torch.randn_like(mu)).long(), "dtype torch.int64"),
-    (lambda mu, sigma: [1.0, 2.0], "Expected z of mu's shape"),
+    (lambda mu, sigma: [1.0, 2.0], "should have shape (100000, 2), got a list"),
+    (lambda mu, sigma: 2 * mu + sigma * torch.randn_like(mu), "mean"),
 ])
 def test_the_commonest_wrong_reparameterizations_get_a_hint(capsys, answer, printed):
     assert check_reparameterize(answer) is False
@@ -180,11 +510,11 @@ def test_an_encoder_that_never_sets_kl_is_told_so(capsys):
     assert "forward never set self.kl" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kl, printed", [("per row", "got shape (4,)"), ("float64", "✓"), ("int", "got 0")])
+@pytest.mark.parametrize("kl, printed", [("per row", "got shape (256,)"), ("float64", "✓"), ("int", "got 0")])
 def test_the_encoder_s_kl_of_another_shape_or_dtype(capsys, kl, printed):
     def forward(self, x):
         z = lecture_forward(self, x)
-        self.kl = {"per row": self.kl.expand(4), "float64": self.kl.double(), "int": 0}[kl]
+        self.kl = {"per row": self.kl.expand(len(x)), "float64": self.kl.double(), "int": 0}[kl]
         return z
 
     assert check_variational_encoder(encoder_class(forward)) is (kl == "float64")
@@ -229,7 +559,22 @@ def test_an_encoder_given_as_an_object_or_with_wrong_layers_gets_a_hint(capsys):
             super().__init__(latent_dims)
             self.linear1 = torch.nn.Linear(3, 3)
 
-    for given, printed in ((VariationalEncoder(2), "Give the class itself"), (Small, "The layers should be")):
+    for given, printed in ((VariationalEncoder(2), "Give the class itself"), (Small, "nn.Linear(784, 512)")):
         assert check_variational_encoder(given) is False
         out = capsys.readouterr().out
         assert printed in out and "could not judge" not in out
+
+
+def test_the_same_class_gets_the_same_verdict_from_take_and_from_its_exercise(capsys):
+    """One rule for the VariationalEncoder: what take refuses, check_variational_encoder refuses with the same hint;
+    the lecture's KL line is ⚠ in the type-along cell and ✗ in the exercise, which asks for the true KL."""
+    for forward in (lecture_forward, lambda self, x: lecture_forward(self, x, mu_activation=torch.relu),
+                    lambda self, x: lecture_forward(self, x, kl="blog")):
+        cls = encoder_class(forward)
+        scope = {"__name__": cls.__module__, "VariationalEncoder": cls}
+        typed_line = taken("VariationalEncoder", scope, capsys)[1]
+        passed = check_variational_encoder(cls)
+        exercise_line = capsys.readouterr().out.strip()
+        hint = exercise_line.removeprefix("✗ ").rstrip(".")
+        assert passed is typed_line.startswith("✓"), (typed_line, exercise_line)
+        assert passed or hint[1:] in typed_line, (typed_line, exercise_line)

@@ -1,7 +1,10 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from lecture_code import LECTURE, PREWORK
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from vae_lab.course.student_copies import (
@@ -75,8 +78,16 @@ def test_type_along_cells_keep_only_their_comment_lines():
                                               "# TYPE ALONG: train — lecture 0:08:52–0:09:59\n# Type the loop.\n"]
 
 
+def test_a_type_along_cell_of_any_name_is_emptied_the_names_are_the_notebooks():
+    """The copy reads the notebook's markers: no table of names to keep in step with the checks."""
+    source = "# TYPE ALONG: Sampler — lecture 0:10:00–0:11:00\n# Type the function.\ndef sampler():\n    pass"
+    copy = student_copy(new_notebook(cells=[new_code_cell(source)]))
+    assert copy.cells[0].source == "# TYPE ALONG: Sampler — lecture 0:10:00–0:11:00\n# Type the function.\n"
+
+
 @pytest.mark.parametrize("source, message", [
-    ("# TYPE ALONG: Encoderr\n# Type it.\nclass Encoderr: pass", "starts"),
+    ("# TYPE ALONG: Encoder-1\n# Type it.\nclass Encoder: pass", "starts"),
+    ("# TYPE ALONG:\n# Type it.\nclass Encoder: pass", "starts"),
     ("# TYPE ALONG: Encoder\nclass Encoder: pass", "second comment line"),
     ("# TYPE ALONG: train — lecture 8:52\n# Type it.\ndef train(): pass", "starts"),
 ])
@@ -146,6 +157,15 @@ def test_every_type_along_cell_of_the_series_is_emptied_and_followed_by_its_chec
                 assert all(line.startswith("#") for line in cell.source.splitlines()), cell.source
                 assert f'take("{name}", globals()' in after.source, after.source
                 names.append(name)
-    assert sorted(names) == sorted(["Encoder", "Decoder", "Autoencoder", "train", "plot_latent", "plot_reconstructed",
-                                    "VariationalEncoder", "VariationalAutoencoder", "train", "interpolate",
-                                    "interpolate_gif"])
+    assert sorted(names) == sorted([*PREWORK, *LECTURE])  # the video's code that tests/lecture_code.py types
+
+
+def test_making_copies_loads_no_checks_cache_training_or_torch_of_its_own():
+    """Beyond ``import vae_lab``, the command loads only its own module and the standard library's (nbformat once it
+    reads a notebook)."""
+    code = ("import sys, vae_lab; before = set(sys.modules); import vae_lab.course.student_copies; "
+            "print(sorted(set(sys.modules) - before))")
+    loaded = eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert "vae_lab.course.student_copies" in loaded
+    assert [name for name in loaded if name.startswith(("torch", "vae_lab.", "matplotlib", "nbformat"))
+            and name not in ("vae_lab.course", "vae_lab.course.student_copies", "vae_lab._files")] == []
