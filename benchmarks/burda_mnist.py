@@ -32,8 +32,7 @@ from torch import Tensor, nn
 from vae_lab import get_device, init_biases, load_mnist, set_seed, train
 from vae_lab.beyond.likelihood import iwae_estimate, likelihood_loss
 from vae_lab.data import IMAGE_SHAPE, IMAGE_SIZE
-from vae_lab.models import kl_divergence, reparameterize
-from vae_lab.models import LOG_SIGMA_RANGE
+from vae_lab.models import LOG_SIGMA_RANGE, kl_divergence, reparameterize
 
 HIDDEN = 200  # Burda et al. 2016, section 5: two deterministic layers of 200 tanh units, each side
 LATENT_DIMS = 50  # their one-stochastic-layer model's code

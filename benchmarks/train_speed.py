@@ -88,7 +88,8 @@ def interleaved_rates(data, batch_size: int, lr: float, seed: int, device: torch
     for k in range(pairs):
         for n, (flop, elapsed) in matmul_work(device, 0.1).items():
             matmul[n] = (matmul[n][0] + flop, matmul[n][1] + elapsed)
-        train_seconds += train(model, blocks[k % len(blocks)], 1, batch_size=batch_size, lr=lr, progress=False).seconds[0]
+        history = train(model, blocks[k % len(blocks)], 1, batch_size=batch_size, lr=lr, progress=False)
+        train_seconds += history.seconds[0]
     peak = max(flop / elapsed for flop, elapsed in matmul.values())
     return FLOP_PER_IMAGE * block * pairs / train_seconds / 1e9, peak / 1e9
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vae_lab.data import MNIST_FILES, default_data_dir
+from vae_lab.mnist import MNIST_FILES, default_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--lecture-epochs", "1", "--epochs", "1", "--rounds", "1", "--pairs", "1", "--efficiency-batch-sizes", "512"]

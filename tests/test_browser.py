@@ -12,11 +12,11 @@ import torch
 from faults import python_with_full_disk
 from synthetic import blobs
 
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 from vae_lab.course.browser import MAX_BYTES, PAGE, export_explorer, reference
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder
 from vae_lab.training import set_seed
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install it with `apt-get install -y "
@@ -173,7 +173,8 @@ def test_an_existing_page_survives_a_failed_export(tmp_path):
 def test_a_full_disk_keeps_the_old_page(tmp_path):
     path = tmp_path / "page.html"
     path.write_text("the good page")
-    code = ("import torch\nfrom vae_lab import VariationalAutoencoder, export_explorer\n"
+    code = ("import torch\nfrom vae_lab import VariationalAutoencoder\n"
+            "from vae_lab.course.browser import export_explorer\n"
             "from vae_lab.data import Split\n"
             f"export_explorer(VariationalAutoencoder(2), Split(torch.rand(50, 1, 28, 28), torch.arange(50) % 10), "
             f"{str(path)!r})")

@@ -1,4 +1,5 @@
-"""train(..., cache=True): hits, misses when anything that decides the result changes, and the faults it survives."""
+"""cached(train, model, data, ...): hits, misses when anything that decides the result changes, and the faults it
+survives."""
 
 import functools
 import os
@@ -12,12 +13,12 @@ import torch
 from faults import python_with_full_disk
 
 from vae_lab import training
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, conditional_loss
 from vae_lab.course import cache
-from vae_lab.course.cache import RETRAIN_ENV, CacheWarning, train
+from vae_lab.course.cache import RETRAIN_ENV, CacheWarning, cached
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder, VariationalEncoder
-from vae_lab.training import set_seed
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
+from vae_lab.training import set_seed, vae_loss
 
 SETTINGS = {"epochs": 2, "batch_size": 64, "progress": False}
 
@@ -32,34 +33,34 @@ def fresh_model(cls=VariationalAutoencoder):
     return cls(2)
 
 
-def run(data, folder, model=None, **settings):
+def run(data, folder, model=None, train=training.train, **settings):
     model = fresh_model() if model is None else model
-    return model, train(model, data, cache=folder, **(SETTINGS | settings))
+    return model, cached(train, model, data, folder=folder, **(SETTINGS | settings))
 
 
 class CountingTrain:
-    """Wraps training.train to count how often the cache falls back to training."""
+    """training.train that counts how often the cache falls back to training; keyed as training.train itself."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self):
         self.calls, real = 0, training.train
 
-        @functools.wraps(real)  # the cache reads train's signature
+        @functools.wraps(real)  # the cache reads train's signature and source through the wrapper
         def counting(*args, **kwargs):
             self.calls += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(training, "train", counting)
+        self.train = counting
 
 
 def same_weights(a, b):
     return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
-def test_hit_loads_the_same_model_history_and_random_state(tmp_path, data, monkeypatch):
+def test_hit_loads_the_same_model_history_and_random_state(tmp_path, data):
     trained, first = run(data, tmp_path)
     after_training = torch.rand(3)
-    counter = CountingTrain(monkeypatch)
-    loaded, second = run(data, tmp_path)
+    counter = CountingTrain()
+    loaded, second = run(data, tmp_path, train=counter.train)
     assert counter.calls == 0 and second.from_cache and not first.from_cache
     assert second.total == first.total and second.seconds == first.seconds
     assert same_weights(trained, loaded)
@@ -67,20 +68,30 @@ def test_hit_loads_the_same_model_history_and_random_state(tmp_path, data, monke
     assert len(list(tmp_path.glob("*.pt"))) == 1
 
 
-def test_without_cache_it_is_train_itself(data):
+def test_a_miss_is_train_itself(tmp_path, data):
     model = fresh_model()
-    history = train(model, data, **SETTINGS)
+    history = cached(training.train, model, data, folder=tmp_path, **SETTINGS)
     reference = fresh_model()
     assert history.total == training.train(reference, data, **SETTINGS).total and same_weights(model, reference)
+    assert not history.from_cache
 
 
-@pytest.mark.parametrize("change", ["lr", "data", "weights", "seed", "constant", "test_data"])
+def test_the_entry_is_named_by_the_class_and_the_latent_dimensions(tmp_path, data):
+    run(data, tmp_path)
+    (entry,) = tmp_path.glob("*.pt")
+    assert entry.name.startswith("VariationalAutoencoder-2d-")
+
+
+@pytest.mark.parametrize("change", ["lr", "epochs", "data", "weights", "seed", "constant", "test_data", "loss",
+                                    "loss setting"])
 def test_a_different_training_misses(tmp_path, data, change, monkeypatch):
     run(data, tmp_path)
-    counter = CountingTrain(monkeypatch)
+    counter = CountingTrain()
     model, settings = fresh_model(), {}
     if change == "lr":
         settings["lr"] = 2e-3
+    if change == "epochs":
+        settings["epochs"] = 1
     if change == "data":
         data = data.flip(0)
     if change == "weights":
@@ -91,9 +102,61 @@ def test_a_different_training_misses(tmp_path, data, change, monkeypatch):
         monkeypatch.setattr(training, "WARMUP", 0.2)
     if change == "test_data":
         settings["test_data"] = data[:32]
-    history = run(data, tmp_path, model, **settings)[1]
+    if change == "loss":
+        settings["loss"] = functools.partial(vae_loss, beta=4.0)
+    if change == "loss setting":  # the first run was partial(vae_loss, beta=1.0)'s equal; a second beta differs too
+        run(data, tmp_path, fresh_model(), loss=functools.partial(vae_loss, beta=2.0))
+        settings["loss"] = functools.partial(vae_loss, beta=3.0)
+    history = run(data, tmp_path, model, train=counter.train, **settings)[1]
     assert counter.calls == 1 and not history.from_cache
-    assert len(list(tmp_path.glob("*.pt"))) == 2
+    assert len(list(tmp_path.glob("*.pt"))) == (3 if change == "loss setting" else 2)
+
+
+def test_the_same_settings_written_another_way_share_an_entry(tmp_path, data):
+    """beta=1 and beta=1.0 train the same model; progress does not change the result; defaults count as written."""
+    run(data, tmp_path, loss=functools.partial(vae_loss, beta=1))
+    assert run(data, tmp_path, loss=functools.partial(vae_loss, beta=1.0), progress=True)[1].from_cache
+    assert run(data, tmp_path, loss=functools.partial(vae_loss, beta=1.0), lr=training.LEARNING_RATE)[1].from_cache
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+
+
+def test_another_training_function_misses_and_its_own_arguments_are_keyed(tmp_path, data):
+    """A notebook's own loop of the same shape is cached too; its source and its arguments are in the key."""
+    calls = []
+
+    def noisy_train(model, data, epochs=1, *, noise=0.0, batch_size=64, progress=False):
+        calls.append(noise)
+        return training.train(model, (data.images + noise * torch.rand_like(data.images)).clamp(0, 1),
+                              epochs, batch_size=batch_size, progress=progress)
+
+    run(data, tmp_path)  # training.train
+    assert not run(data, tmp_path, train=noisy_train, epochs=2, noise=0.0)[1].from_cache
+    assert run(data, tmp_path, train=noisy_train, epochs=2, noise=0.0, progress=True)[1].from_cache
+    assert not run(data, tmp_path, train=noisy_train, epochs=2, noise=0.1)[1].from_cache
+    assert calls == [0.0, 0.1] and len(list(tmp_path.glob("*.pt"))) == 3
+
+    def noisy_train(model, data, epochs=1, *, noise=0.0, batch_size=64, progress=False):  # noqa: F811 - edited, under one name
+        calls.append(noise)
+        return training.train(model, (data.images + 2 * noise * torch.rand_like(data.images)).clamp(0, 1),
+                              epochs, batch_size=batch_size, progress=progress)
+
+    assert not run(data, tmp_path, train=noisy_train, epochs=2, noise=0.1)[1].from_cache
+    assert calls == [0.0, 0.1, 0.1]
+
+
+def test_arguments_the_training_function_does_not_take_are_refused_before_training(tmp_path, data):
+    counter = CountingTrain()
+    with pytest.raises(TypeError):
+        run(data, tmp_path, train=counter.train, epochz=2)
+    assert counter.calls == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_the_lectures_dataloader_is_read_as_its_tensor(tmp_path, data):
+    labels = torch.arange(len(data)) % 10
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(data, labels), batch_size=32, shuffle=True)
+    _, first = run(Split(data, labels), tmp_path)
+    assert not first.from_cache
+    assert run(loader, tmp_path)[1].from_cache  # the same images: the same entry, in whatever order the loader gives
 
 
 def blog_encoder_class(blog_kl: bool):
@@ -109,15 +172,16 @@ def blog_encoder_class(blog_kl: bool):
     return StudentEncoder
 
 
-def test_a_class_that_computes_something_else_under_the_same_name_misses(tmp_path, data, monkeypatch):
+def test_a_class_that_computes_something_else_under_the_same_name_misses(tmp_path, data):
     def model_with(encoder_class):
         model = fresh_model()
         model.encoder = encoder_class(2)
         return model
 
     run(data, tmp_path, model_with(blog_encoder_class(False)))
-    counter = CountingTrain(monkeypatch)
-    history = run(data, tmp_path, model_with(blog_encoder_class(True)))[1]
+    assert run(data, tmp_path, model_with(blog_encoder_class(False)))[1].from_cache
+    counter = CountingTrain()
+    history = run(data, tmp_path, model_with(blog_encoder_class(True)), train=counter.train)[1]
     assert counter.calls == 1 and not history.from_cache
 
 
@@ -147,20 +211,21 @@ def test_a_class_edited_in_place_misses(tmp_path, data, monkeypatch):
 
     run(data, tmp_path / "cache", fresh_with("self.kl"))
     assert run(data, tmp_path / "cache", fresh_with("self.kl"))[1].from_cache
-    counter = CountingTrain(monkeypatch)
-    history = run(data, tmp_path / "cache", fresh_with("(self.sigma**2 + self.mu**2 - self.log_sigma - 0.5).sum()"))[1]
+    counter = CountingTrain()
+    history = run(data, tmp_path / "cache", fresh_with("(self.sigma**2 + self.mu**2 - self.log_sigma - 0.5).sum()"),
+                  train=counter.train)[1]
     assert counter.calls == 1 and not history.from_cache
 
 
-def test_a_zeroed_entry_is_retrained_with_a_warning(tmp_path, data, monkeypatch):
+def test_a_zeroed_entry_is_retrained_with_a_warning(tmp_path, data):
     trained, first = run(data, tmp_path)
     (entry,) = tmp_path.glob("*.pt")
     raw = bytearray(entry.read_bytes())
     raw[len(raw) // 2 : len(raw) // 2 + 64] = bytes(64)
     entry.write_bytes(bytes(raw))
-    counter = CountingTrain(monkeypatch)
+    counter = CountingTrain()
     with pytest.warns(CacheWarning, match="Could not read the cached model .*training again"):
-        model, history = run(data, tmp_path)
+        model, history = run(data, tmp_path, train=counter.train)
     assert counter.calls == 1 and not history.from_cache and same_weights(model, trained)
     assert history.total == first.total  # trained again from the same start, the same result
     assert run(data, tmp_path)[1].from_cache  # and the entry was written anew
@@ -196,9 +261,9 @@ def test_a_failed_read_leaves_the_random_state_and_weights_as_they_were(tmp_path
 
 def test_retraining_can_be_forced(tmp_path, data, monkeypatch):
     run(data, tmp_path)
-    counter = CountingTrain(monkeypatch)
+    counter = CountingTrain()
     monkeypatch.setenv(RETRAIN_ENV, "1")
-    assert not run(data, tmp_path)[1].from_cache and counter.calls == 1
+    assert not run(data, tmp_path, train=counter.train)[1].from_cache and counter.calls == 1
 
 
 def test_a_cache_that_cannot_be_written_warns_and_keeps_the_training(tmp_path, data):
@@ -212,31 +277,38 @@ def test_a_cache_that_cannot_be_written_warns_and_keeps_the_training(tmp_path, d
     assert same_weights(model, reference)
 
 
-def test_non_finite_weights_are_never_cached(tmp_path, data, monkeypatch):
-    real = training.train
-
-    @functools.wraps(real)
+def test_non_finite_weights_are_never_cached(tmp_path, data):
     def ends_in_nan(model, *args, **kwargs):
-        history = real(model, *args, **kwargs)
+        history = training.train(model, *args, **kwargs)
         with torch.no_grad():
             next(model.parameters())[0, 0] = float("nan")
         return history
 
-    monkeypatch.setattr(training, "train", ends_in_nan)
     with pytest.warns(CacheWarning, match="NaN or infinite weights: not cached"):
-        run(data, tmp_path)
+        run(data, tmp_path, train=ends_in_nan)
     assert list(tmp_path.glob("*.pt")) == []
+
+
+def test_an_interrupted_training_is_not_cached(tmp_path, data):
+    def interrupted(model, data, epochs=1, **kwargs):
+        history = training.train(model, data, 1, **kwargs)
+        history.interrupted = True  # as after Ctrl-C
+        return history
+
+    assert len(run(data, tmp_path, train=interrupted)[1]) == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_two_processes_training_the_same_entry_both_succeed(tmp_path):
     script = textwrap.dedent(f"""
         import torch
         from vae_lab import VariationalAutoencoder, set_seed, train
+        from vae_lab.course.cache import cached
         data = torch.rand(512, 1, 28, 28, generator=torch.Generator().manual_seed(0))
         set_seed(0)
-        history = train(VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
-                        cache={str(tmp_path)!r})
-        print(history.total[-1])
+        history = cached(train, VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
+                         folder={str(tmp_path)!r})
+        print(history.total[-1], history.from_cache)
     """)
     processes = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) for _ in range(2)]
@@ -245,38 +317,38 @@ def test_two_processes_training_the_same_entry_both_succeed(tmp_path):
     assert results[0][0] == results[1][0]  # the same training, the same loss
     assert [f.suffix for f in tmp_path.iterdir()] == [".pt"]  # one entry, no temporary file left
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert loaded.stdout == results[0][0]
+    assert loaded.stdout == results[0][0].replace("False", "True")
 
 
-def test_the_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
+def test_the_default_folder_comes_from_the_environment(tmp_path, monkeypatch, data):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
     assert cache.default_cache_dir() == tmp_path
+    set_seed(0)
+    cached(training.train, VariationalAutoencoder(2), data, **SETTINGS)
+    assert len(list(tmp_path.glob("*.pt"))) == 1
 
 
-def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data, monkeypatch):
+def test_a_conditional_model_is_keyed_on_its_labels_too(tmp_path, data):
     def run_conditional(labels):
         model = fresh_model(ConditionalVariationalAutoencoder)
-        return train(model, Split(data, labels), epochs=1, batch_size=64, progress=False, cache=tmp_path)
+        return cached(training.train, model, Split(data, labels), epochs=1, loss=conditional_loss, batch_size=64,
+                      progress=False, folder=tmp_path)
 
     labels = torch.arange(len(data)) % 10
     assert not run_conditional(labels).from_cache
     assert run_conditional(labels).from_cache
-    counter = CountingTrain(monkeypatch)
-    assert not run_conditional(labels.flip(0)).from_cache and counter.calls == 1
+    assert not run_conditional(labels.flip(0)).from_cache
+    assert len(list(tmp_path.glob("ConditionalVariationalAutoencoder-2d-*.pt"))) == 2
 
 
-def test_beta_one_and_one_point_zero_share_an_entry_and_progress_is_not_in_the_key(tmp_path, data):
-    run(data, tmp_path, beta=1)
-    assert run(data, tmp_path, beta=1.0, progress=True)[1].from_cache
-    assert len(list(tmp_path.glob("*.pt"))) == 1
-
-
-def test_the_wrapper_shows_trains_arguments_and_cache():
+def test_cached_is_a_named_step_and_vae_lab_train_is_train_itself():
     import inspect
 
-    parameters = inspect.signature(train).parameters
-    assert list(parameters)[:-1] == list(inspect.signature(training.train).parameters)
-    assert list(parameters)[-1] == "cache" and "cache" in train.__doc__
+    import vae_lab
+
+    assert vae_lab.train is training.train and not hasattr(vae_lab.train, "__wrapped__")
+    assert list(inspect.signature(cached).parameters)[:3] == ["train", "model", "data"]
+    assert "folder" in inspect.signature(cached).parameters
 
 
 def test_a_full_disk_warns_and_returns_the_history(tmp_path):
@@ -284,11 +356,12 @@ def test_a_full_disk_warns_and_returns_the_history(tmp_path):
         import warnings
         import torch
         from vae_lab import VariationalAutoencoder, train
+        from vae_lab.course.cache import cached
         data = torch.rand(256, 1, 28, 28, generator=torch.Generator().manual_seed(0))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            history = train(VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
-                            cache={str(tmp_path)!r})
+            history = cached(train, VariationalAutoencoder(2), data, epochs=2, batch_size=64, progress=False,
+                             folder={str(tmp_path)!r})
         print(len(history), history.from_cache)
         print(*(f"{{w.category.__name__}}: {{w.message}}" for w in caught), sep="\\n")
     """)
@@ -324,9 +397,9 @@ def test_an_entry_is_readable_by_other_users(tmp_path, data):
                                              ("true", True), ("YES", True)])
 def test_the_retrain_variable_reads_as_a_person_means_it(tmp_path, data, monkeypatch, value, retrains):
     run(data, tmp_path)
-    counter = CountingTrain(monkeypatch)
+    counter = CountingTrain()
     monkeypatch.setenv(RETRAIN_ENV, value)
-    assert run(data, tmp_path)[1].from_cache is not retrains and counter.calls == retrains
+    assert run(data, tmp_path, train=counter.train)[1].from_cache is not retrains and counter.calls == retrains
 
 
 def test_a_retrain_value_that_means_nothing_is_named(tmp_path, data, monkeypatch):
@@ -334,3 +407,12 @@ def test_a_retrain_value_that_means_nothing_is_named(tmp_path, data, monkeypatch
     monkeypatch.setenv(RETRAIN_ENV, "maybe")
     with pytest.raises(ValueError, match=r"\$VAE_LAB_RETRAIN must be 1 .* got 'maybe'"):
         run(data, tmp_path)
+
+
+def test_a_model_without_latent_dims_is_named_by_its_decoders_input(tmp_path, data):
+    """A model written like the lecture's, with no latent_dims attribute, is cached too."""
+    model = fresh_model()
+    del model.latent_dims
+    cached(training.train, model, data, folder=tmp_path, **SETTINGS)
+    (entry,) = tmp_path.glob("*.pt")
+    assert entry.name.startswith("VariationalAutoencoder-2d-")

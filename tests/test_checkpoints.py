@@ -6,10 +6,11 @@ import pytest
 import torch
 from faults import python_with_full_disk
 
+from vae_lab import encode
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 from vae_lab.course import checkpoints
 from vae_lab.course.checkpoints import checksum, load_model, load_weights, save_model
 from vae_lab.models import Autoencoder, VariationalAutoencoder
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 PNG = base64.b64decode(  # a 1x1 white PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
@@ -26,9 +27,9 @@ def test_round_trip(tmp_path, images):
     path = save_model(model, tmp_path / "vae.pt")
     loaded = load_model(path)
     assert isinstance(loaded, VariationalAutoencoder) and loaded.latent_dims == 3
-    torch.testing.assert_close(loaded.encode(images), model.encode(images))
+    torch.testing.assert_close(encode(loaded, images), encode(model, images))
     other = load_weights(VariationalAutoencoder(3), path)
-    torch.testing.assert_close(other.encode(images), model.encode(images))
+    torch.testing.assert_close(encode(other, images), encode(model, images))
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_an_interrupted_save_keeps_the_old_checkpoint(tmp_path, images, monkeypa
     with pytest.raises(KeyboardInterrupt):
         save_model(VariationalAutoencoder(2), path)
     monkeypatch.undo()
-    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+    torch.testing.assert_close(encode(load_model(path), images), encode(old, images))
     assert [f.name for f in tmp_path.iterdir()] == ["vae.pt"]  # no temporary file left behind
 
 
@@ -140,7 +141,7 @@ def test_the_hidden_width_is_saved_and_checked(tmp_path, images):
     path = save_model(model, tmp_path / "examples.pt")
     loaded = load_model(path)
     assert loaded.hidden == 400 and loaded.latent_dims == 20
-    torch.testing.assert_close(loaded.encode(images), model.encode(images))
+    torch.testing.assert_close(encode(loaded, images), encode(model, images))
     with pytest.raises(ValueError, match=r"hidden=400, classes=None, but the model given .* hidden=512"):
         load_weights(VariationalAutoencoder(20), path)
 
@@ -166,7 +167,7 @@ def test_a_read_only_checkpoint_is_never_replaced(tmp_path, images):
     path.chmod(0o444)  # root ignores this when writing; save_model must not
     with pytest.raises(PermissionError, match="vae.pt is read-only"):
         save_model(VariationalAutoencoder(2), path)
-    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+    torch.testing.assert_close(encode(load_model(path), images), encode(old, images))
 
 
 def test_a_link_is_saved_through_and_a_new_checkpoint_is_readable_by_others(tmp_path, images):
@@ -176,7 +177,7 @@ def test_a_link_is_saved_through_and_a_new_checkpoint_is_readable_by_others(tmp_
     new = Autoencoder(2)
     save_model(new, link)
     assert link.is_symlink()
-    torch.testing.assert_close(load_model(target).encode(images), new.encode(images))
+    torch.testing.assert_close(encode(load_model(target), images), encode(new, images))
     old_umask = os.umask(0o022)
     try:
         assert stat.S_IMODE(save_model(new, tmp_path / "shared.pt").stat().st_mode) == 0o644  # not 0600
@@ -187,12 +188,12 @@ def test_a_link_is_saved_through_and_a_new_checkpoint_is_readable_by_others(tmp_
 def test_a_full_disk_keeps_the_old_checkpoint_and_names_it(tmp_path, images):
     old = VariationalAutoencoder(2)
     path = save_model(old, tmp_path / "vae.pt")
-    code = ("from vae_lab import VariationalAutoencoder, save_model\n"
+    code = ("from vae_lab import VariationalAutoencoder\nfrom vae_lab.course.checkpoints import save_model\n"
             f"save_model(VariationalAutoencoder(2, hidden=1024), {str(path)!r})")
     result = python_with_full_disk(code, path.stat().st_size, cwd=os.getcwd())
     assert result.returncode == 1
     assert f"OSError: [Errno 27] File too large: '{path}'" in result.stderr
-    torch.testing.assert_close(load_model(path).encode(images), old.encode(images))
+    torch.testing.assert_close(encode(load_model(path), images), encode(old, images))
     assert [f.name for f in tmp_path.iterdir()] == ["vae.pt"]
 
 

@@ -6,9 +6,9 @@ import torch
 from matplotlib.figure import Figure
 from synthetic import blobs
 
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 from vae_lab.course.explorer import explorer_figure, latent_explorer
 from vae_lab.models import Autoencoder, VariationalAutoencoder
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from faults import python_with_full_disk, tiny_disk
 
 from vae_lab import _checks as arguments
-from vae_lab.course import files
-from vae_lab.course.files import write_atomic
+from vae_lab import _files as files
+from vae_lab._files import write_atomic
 
 
 def leftovers(folder):
@@ -62,7 +62,7 @@ def test_a_write_that_fails_halfway_keeps_the_old_file(tmp_path, failure, monkey
 def test_a_full_disk_keeps_the_old_file_and_the_error_names_it(tmp_path):
     path = tmp_path / "a.bin"
     path.write_bytes(b"old" * 100)
-    code = f"from vae_lab.course.files import write_atomic\nwrite_atomic({str(path)!r}, bytes(100_000))"
+    code = f"from vae_lab._files import write_atomic\nwrite_atomic({str(path)!r}, bytes(100_000))"
     result = python_with_full_disk(code, 10_000, cwd=os.getcwd())
     assert result.returncode != 0
     assert f"OSError: [Errno 27] File too large: '{path}'\nNothing was written to {path}" in result.stderr

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from vae_lab.beyond import gradients
-from vae_lab.data import IMAGE_SHAPE, IMAGE_SIZE
 from vae_lab.beyond.gradients import loss_gradient_draws, reparameterization_draws, score_function_draws
+from vae_lab.data import IMAGE_SHAPE, IMAGE_SIZE
 
 DRAWS = 200_000
 

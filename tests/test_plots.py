@@ -10,6 +10,7 @@ from synthetic import blobs
 from torch import nn
 
 from vae_lab import _checks as arguments
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 from vae_lab.data import IMAGE_SHAPE, Split
 from vae_lab.models import Autoencoder, VariationalAutoencoder
 from vae_lab.plots import (
@@ -29,7 +30,6 @@ from vae_lab.plots import (
     plot_samples,
 )
 from vae_lab.training import History, set_seed, train
-from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
 
 
 class Grey(nn.Module):
@@ -523,7 +523,7 @@ def test_the_interpolation_strip_names_its_two_ends(images):
 
 def test_a_gif_that_cannot_be_written_whole_leaves_the_old_one(tmp_path, monkeypatch):
     """A full disk mid-write (simulated: the write fails after the temporary file is made) keeps the old GIF."""
-    import vae_lab.course.files
+    import vae_lab._files
 
     path = interpolate_gif(Grey(), tmp_path / "walk.gif", torch.zeros(784), torch.ones(784), n=3)
     before = path.read_bytes()
@@ -532,7 +532,7 @@ def test_a_gif_that_cannot_be_written_whole_leaves_the_old_one(tmp_path, monkeyp
         file.write(b"GIF8")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(vae_lab.course.files, "write_contents", full_disk)
+    monkeypatch.setattr(vae_lab._files, "write_contents", full_disk)
     with pytest.raises(OSError, match="walk.gif"):
         interpolate_gif(Grey(), tmp_path / "walk.gif", torch.ones(784), torch.zeros(784), n=5)
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["walk.gif"]

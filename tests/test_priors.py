@@ -9,7 +9,8 @@ from synthetic import blobs
 from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 from torch.distributions import kl_divergence as torch_kl
 
-from vae_lab import VariationalAutoencoder, init_biases, iwae_estimate, train
+from vae_lab import VariationalAutoencoder, init_biases, train
+from vae_lab.beyond.likelihood import iwae_estimate
 from vae_lab.beyond.priors import (
     MixturePrior,
     PriorVariationalAutoencoder,

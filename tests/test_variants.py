@@ -2,8 +2,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from vae_lab.beyond.variants import (
+    CONV_CHANNELS,
+    ConditionalVariationalAutoencoder,
+    ConvolutionalVariationalAutoencoder,
+)
 from vae_lab.data import CLASSES, IMAGE_SIZE
-from vae_lab.beyond.variants import CONV_CHANNELS, ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
 
 
 def test_conditional_models_append_the_one_hot_digit(images):
@@ -65,13 +69,24 @@ def test_every_parameter_gets_a_gradient(images, model, call):
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
 
 
-def test_every_model_takes_the_same_calls(images):
-    """model(x, y), model.encode(x, y) and model.decode(z, y): what train, evaluate and the plots rely on."""
+def test_every_variant_takes_the_same_calls(images):
+    """model(x, y), model.encode(x, y) and model.decode(z, y): what conditional_loss and the plots rely on."""
+    y = torch.arange(16) % 10
+    for model in (ConditionalVariationalAutoencoder(2), ConvolutionalVariationalAutoencoder(2)):
+        assert model(images, y).shape == images.shape
+        assert model.encode(images, y).shape == (16, 2)
+        assert model.decode(torch.zeros(16, 2), y).shape == images.shape
+
+
+def test_the_plots_encode_and_decode_every_model_alike(images):
+    """vae_lab.encode/decode run the lecture's classes (no encode/decode methods, no y) and the variants alike."""
+    from vae_lab import Split, decode, encode
     from vae_lab.models import Autoencoder, VariationalAutoencoder
 
     y = torch.arange(16) % 10
     for model in (Autoencoder(2), VariationalAutoencoder(2), ConditionalVariationalAutoencoder(2),
                   ConvolutionalVariationalAutoencoder(2)):
-        assert model(images, y).shape == images.shape
-        assert model.encode(images, y).shape == (16, 2)
-        assert model.decode(torch.zeros(16, 2), y).shape == images.shape
+        assert encode(model, Split(images, y)).shape == (16, 2)
+        assert decode(model, torch.zeros(16, 2), y).shape == images.shape
+    vae = VariationalAutoencoder(2)
+    torch.testing.assert_close(encode(vae, images), encode(vae, images))  # the mean code mu, not a sample

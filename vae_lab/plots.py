@@ -18,9 +18,9 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from . import _checks as arguments
+from ._files import write_atomic
 from .data import IMAGE_SHAPE, IMAGE_SIZE, Split
 from .models import VariationalEncoder
-from ._files import write_atomic
 from .training import EVAL_BATCH_SIZE, History, evaluation_mode, labelled_batches
 
 if TYPE_CHECKING:

@@ -3,4 +3,4 @@
 from .course.student_copies import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

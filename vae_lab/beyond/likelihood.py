@@ -26,6 +26,7 @@ from .._checks import choice
 from ..data import IMAGE_SHAPE, IMAGE_SIZE, batches
 from ..training import evaluation_mode
 
+
 def same_shape(first: str, a: object, second: str, b: object) -> None:
     """A TypeError unless both are tensors, a ValueError unless they have the same shape: PyTorch would broadcast
     ``(B, 784)`` against ``(B, 1, 28, 28)`` into a wrong loss, or fail with a message about sizes of dimensions."""

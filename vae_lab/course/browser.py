@@ -20,12 +20,12 @@ import torch
 from torch import nn
 
 from .. import _checks as arguments
-from .checkpoints import finite
-from ..data import Split
 from .._files import write_atomic
-from ..models import Decoder
-from ..plots import encode
 from ..beyond.variants import ConditionalDecoder
+from ..data import Split
+from ..models import Decoder
+from ..plots import decode, encode
+from .checkpoints import finite
 
 MAX_BYTES = 3 * 10**6  # the page's size limit; weights go to float16 beyond it
 PAGE = Path(__file__).with_name("explorer_page.html")  # the page, with /*CONFIG*/null where its data goes
@@ -42,8 +42,9 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
         path: an ``.html`` file in an existing folder; it is written whole or not at all (``files.write_atomic``).
     """
     arguments.device_of(model, "export_explorer")
-    if model.latent_dims != 2:
-        raise ValueError(f"export_explorer draws a 2-D latent space; this model has latent_dims={model.latent_dims}.")
+    if arguments.latent_dims(model) != 2:
+        raise ValueError("export_explorer draws a 2-D latent space; this model has "
+                         f"latent_dims={arguments.latent_dims(model)}.")
     if not isinstance(model.decoder, (Decoder, ConditionalDecoder)):
         raise TypeError(f"export_explorer runs the lecture's Decoder (linear1, ReLU, linear2, sigmoid) in the page; "
                         f"this model's decoder is a {type(model.decoder).__name__}.")
@@ -91,4 +92,4 @@ def packed(array: np.ndarray) -> str:
 def reference(model: nn.Module, z: tuple[float, float], digit: int | None = None) -> np.ndarray:
     """What the page computes for ``z``: PyTorch's decoding, 784 intensities (for tests and comparisons)."""
     y = None if digit is None else torch.tensor([digit])
-    return model.decode(torch.tensor([z], dtype=torch.float32), y).flatten().numpy()
+    return decode(model, torch.tensor([z], dtype=torch.float32), y).flatten().numpy()

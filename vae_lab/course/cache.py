@@ -30,8 +30,8 @@ import inspect
 import numbers
 import os
 import warnings
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -40,9 +40,9 @@ from torch import Tensor, nn
 from .. import _checks as arguments
 from .. import data, models, plots, training
 from ..beyond import collapse, likelihood, priors, variants
-from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
 from ..data import Split
 from ..mnist import default_folder
+from .checkpoints import atomic_save, checksum, contents, finite, read_checkpoint
 
 CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
@@ -50,7 +50,8 @@ RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, low
                  "": False, "false": False, "no": False, "off": False}
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
-TRAINING_CODE = (data, models, training, collapse, likelihood, priors, variants, plots)  # what a training run goes through
+# the modules a training run goes through
+TRAINING_CODE = (data, models, training, collapse, likelihood, priors, variants, plots)
 
 
 class CacheWarning(UserWarning):

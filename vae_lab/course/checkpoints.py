@@ -16,8 +16,8 @@ from torch import Tensor, nn
 
 from .. import _checks as arguments
 from .._files import write_atomic
-from ..models import Autoencoder, VariationalAutoencoder
 from ..beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
+from ..models import Autoencoder, VariationalAutoencoder
 
 MODEL_CLASSES = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, ConditionalVariationalAutoencoder,
                                                ConvolutionalVariationalAutoencoder)}
@@ -103,7 +103,10 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Modul
     if not isinstance(name, str) or name not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a {name!r}; load_model rebuilds only {sorted(MODEL_CLASSES)}.")
     sizes = {key: checkpoint[key] for key in SIZES if key in checkpoint}
-    try:
+    highs = {"latent_dims": arguments.MAX_LATENT_DIMS, "hidden": arguments.MAX_HIDDEN, "classes": arguments.MAX_CLASSES}
+    try:  # the models build whatever they are given: sizes are checked before any layer is allocated
+        for key, value in sizes.items():
+            arguments.whole(key, value, high=highs[key])
         model = MODEL_CLASSES[name](**sizes)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path} holds a {name} with sizes no MNIST model has: {error}") from None

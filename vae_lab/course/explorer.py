@@ -22,9 +22,9 @@ from ..plots import TITLE_SIZE, decode, plot_latent
 def two_dimensional(model: nn.Module, what: str) -> None:
     """Raise a ValueError naming ``what`` unless ``model`` is an unconditional model with a 2-D latent space."""
     arguments.device_of(model, what)
-    if model.latent_dims != 2 or hasattr(model, "classes"):
+    if arguments.latent_dims(model) != 2 or hasattr(model, "classes"):
         raise ValueError(f"{what} explores the 2-D latent space of a model that takes images only; got a "
-                         f"{type(model).__name__} with latent_dims={model.latent_dims}.")
+                         f"{type(model).__name__} with latent_dims={arguments.latent_dims(model)}.")
 
 
 def explorer_figure(model: nn.Module, data: Split, z=(0.0, 0.0), max_points: int = 2000) -> Figure:

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from .. import _checks as arguments
+from .._files import write_atomic
 from ..data import FULL_SIZE
 from ..mnist import default_data_dir, files_present, how_to_get, load_sample
-from .._files import write_atomic
 from .slides import NO_REVEAL, reveal_source, write_html, write_slides
 
 CHECKOUT = Path(__file__).resolve().parents[2]
