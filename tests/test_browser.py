@@ -12,8 +12,9 @@ import torch
 from faults import python_with_full_disk
 from synthetic import blobs
 
+from vae_lab import decode
 from vae_lab.beyond.variants import ConditionalVariationalAutoencoder, ConvolutionalVariationalAutoencoder
-from vae_lab.course.browser import MAX_BYTES, PAGE, export_explorer, reference
+from vae_lab.course.browser import MAX_BYTES, PAGE, export_explorer
 from vae_lab.data import Split
 from vae_lab.models import VariationalAutoencoder
 from vae_lab.training import set_seed
@@ -24,6 +25,13 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: insta
 # Flags for a closed network and a container: no sandbox, no GPU, no background connections.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--virtual-time-budget=5000"]
+
+
+@torch.no_grad()
+def reference(model, z, digit=None) -> np.ndarray:
+    """What the page should compute for ``z``: PyTorch's decoding, 784 intensities."""
+    y = None if digit is None else torch.tensor([digit])
+    return decode(model, torch.tensor([z], dtype=torch.float32), y).flatten().numpy()
 
 
 def chromium(page, tmp_path, *args, address=""):

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 from torch import nn
 
 from .. import _checks as arguments
@@ -24,7 +23,7 @@ from .._files import write_atomic
 from ..beyond.variants import ConditionalDecoder
 from ..data import Split
 from ..models import Decoder
-from ..plots import decode, encode
+from ..plots import encode
 from .checkpoints import finite
 
 MAX_BYTES = 3 * 10**6  # the page's size limit; weights go to float16 beyond it
@@ -86,10 +85,3 @@ def script_safe(text: str) -> str:
 def packed(array: np.ndarray) -> str:
     """An array's little-endian bytes in base64, for the page to read back as a typed array."""
     return base64.b64encode(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()).decode()
-
-
-@torch.no_grad()
-def reference(model: nn.Module, z: tuple[float, float], digit: int | None = None) -> np.ndarray:
-    """What the page computes for ``z``: PyTorch's decoding, 784 intensities (for tests and comparisons)."""
-    y = None if digit is None else torch.tensor([digit])
-    return decode(model, torch.tensor([z], dtype=torch.float32), y).flatten().numpy()
