@@ -143,8 +143,8 @@ def test_a_part_of_a_model_is_refused_with_what_to_pass_instead():
 
 def test_variational_refuses_an_autoencoder():
     with pytest.raises(TypeError, match=r"iwae_estimate needs a variational model.*Autoencoder"):
-        arguments.variational(Autoencoder(2, hidden=8), "iwae_estimate")
-    assert arguments.variational(VariationalAutoencoder(2, hidden=8), "iwae_estimate") == torch.device("cpu")
+        arguments.variational_device_of(Autoencoder(2, hidden=8), "iwae_estimate")
+    assert arguments.variational_device_of(VariationalAutoencoder(2, hidden=8), "iwae_estimate") == torch.device("cpu")
 
 
 def test_file_path_refuses_a_folder(tmp_path):

@@ -81,3 +81,34 @@ def test_as_split_reads_a_dataloader_batch_by_batch_or_from_its_tensors():
     empty = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x[:0], y[:0]), batch_size=4)
     with pytest.raises(ValueError, match="non-empty|no batches"):
         as_split(empty)
+
+
+def test_a_splits_labels_are_checked_once_at_the_door():
+    x = torch.rand(6, 1, 28, 28)
+    assert as_split(Split(x, [1, 2, 3, 4, 5, 6])).labels.dtype == torch.int64  # a list, as a student builds it
+    with pytest.raises(ValueError, match=r"\(6,\)"):
+        as_split(Split(x, torch.arange(5)))  # one label short: evaluate would silently skip an image
+    with pytest.raises(TypeError, match="whole-number"):
+        as_split(Split(x, torch.zeros(6)))
+
+
+def test_the_whole_mnist_or_a_bare_dataset_is_named_with_what_to_pass_instead():
+    from torch.utils.data import TensorDataset
+
+    from vae_lab.mnist import MNIST
+
+    split = Split(torch.rand(4, 1, 28, 28), torch.arange(4))
+    with pytest.raises(TypeError, match="mnist.train"):
+        as_split(MNIST(split, split, "synthetic"))
+    with pytest.raises(TypeError, match="DataLoader"):
+        as_split(TensorDataset(split.images, split.labels))
+
+
+def test_a_loader_of_images_without_labels_is_welcome():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x = torch.rand(10, 1, 28, 28)
+    split = as_split(DataLoader(TensorDataset(x), batch_size=4))
+    assert torch.equal(split.images, x) and split.labels is None
+    split = as_split(DataLoader(TensorDataset(x), batch_size=4), max_batches=2)  # batch by batch
+    assert len(split) == 8 and split.labels is None

@@ -261,7 +261,8 @@ def test_likelihood_loss_is_the_chosen_reconstruction_plus_beta_kl(images):
         torch.testing.assert_close(recon, reconstruction(x_hat, images))
         torch.testing.assert_close(kl, vae.encoder.kl)
         torch.testing.assert_close(total, recon + 3.0 * kl)
-    total, recon, kl = likelihood_loss(Autoencoder(2, hidden=16), images)  # no KL term: it counts 0
+    # no KL term: it counts 0
+    total, recon, kl = likelihood_loss(Autoencoder(2, hidden=16), images, likelihood="bernoulli")
     assert kl.item() == 0 and torch.equal(total, recon)
 
 

@@ -376,3 +376,11 @@ def test_a_seed_offset_too_long_for_numpy_names_the_variable(monkeypatch):
     monkeypatch.setenv("VAE_LAB_SEED_OFFSET", "9" * 5000)
     with pytest.raises(ValueError, match="VAE_LAB_SEED_OFFSET"):
         set_seed(0)
+
+
+def test_the_history_passed_for_the_model_is_named():
+    """The lecture writes `vae = train(vae, data)`; here train returns a History, and the next call says so."""
+    model = VariationalAutoencoder(2, hidden=8)
+    history = train(model, torch.rand(8, 1, 28, 28), epochs=1, progress=False)
+    with pytest.raises(TypeError, match="History"):
+        evaluate(history, torch.rand(8, 1, 28, 28))

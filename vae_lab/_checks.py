@@ -85,7 +85,7 @@ def codes(z: object, latent_dims: int, name: str = "z") -> Tensor:
     return z.float()
 
 
-def variational(value: object, what: str) -> torch.device:
+def variational_device_of(value: object, what: str) -> torch.device:
     """Like ``device_of``, for a model whose encoder has a KL term (``linear3`` for log sigma)."""
     device = device_of(value, what)
     if not hasattr(value.encoder, "linear3"):
@@ -123,4 +123,4 @@ def latent_dims(value: nn.Module) -> int:
 
 
 __all__ = ["as_split", "choice", "codes", "device_of", "digits", "file_path", "first_line", "images", "interval",
-           "labels", "latent_dims", "pixels", "real", "variational", "whole"]
+           "labels", "latent_dims", "pixels", "real", "variational_device_of", "whole"]

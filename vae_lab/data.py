@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 IMAGE_SHAPE = (1, 28, 28)  # MNIST: one grey channel, 28 x 28 pixels
 IMAGE_SIZE = 28 * 28  # 784 pixels once flattened
@@ -77,33 +77,53 @@ def as_split(data: object, name: str = "data", max_batches: int | None = None) -
     transform on each image (a few seconds for 60,000).
     """
     if isinstance(data, Split):
-        return Split(pixels(data.images, name), data.labels)
+        x = pixels(data.images, name)
+        return Split(x, None if data.labels is None else labels(data.labels, len(x), f"{name}.labels"))
+    if hasattr(data, "train") and hasattr(data, "test"):  # load_mnist()'s MNIST: one split is meant
+        raise TypeError(f"{name} must be one split of the data, such as mnist.train, not the whole "
+                        f"{type(data).__name__}.")
+    if isinstance(data, Dataset):
+        raise TypeError(f"{name} is a {type(data).__name__} (a Dataset): pass a DataLoader over it, as the lecture "
+                        "does (DataLoader(dataset, batch_size=128)), or a Split such as mnist.train.")
     if not isinstance(data, DataLoader):
         return Split(pixels(data, name))
     if max_batches is None and (tensors := dataset_tensors(data.dataset)) is not None:
-        return Split(pixels(tensors[0], name), tensors[1])
+        x = pixels(tensors[0], name)
+        return Split(x, None if tensors[1] is None else labels(tensors[1], len(x), f"the labels of {name}"))
     xs, ys = [], []
     for i, batch in enumerate(data):
         if max_batches is not None and i >= max_batches:
             break
-        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        if not isinstance(batch, (tuple, list)) or len(batch) not in (1, 2):
             raise TypeError(f"{name} must give batches (x, y) of images and labels, as the lecture's DataLoader over "
                             f"torchvision's MNIST does; got a batch of type {type(batch).__name__}.")
         xs.append(images(batch[0], f"a batch of {name}").reshape(-1, *IMAGE_SHAPE))
-        ys.append(torch.as_tensor(batch[1]).long())
+        ys.append(torch.as_tensor(batch[1]).long() if len(batch) == 2 else None)
     if not xs:
         raise ValueError(f"{name} is a DataLoader with no batches: its dataset is empty.")
-    return Split(pixels(torch.cat(xs), name), torch.cat(ys))
+    x = pixels(torch.cat(xs), name)
+    return Split(x, None if None in ys else labels(torch.cat(ys), len(x), f"the labels of {name}"))
 
 
-def dataset_tensors(dataset: object) -> tuple[Tensor, Tensor] | None:
-    """``(images (N, 1, 28, 28), labels (N,))`` of a TensorDataset of two tensors or of torchvision's MNIST with
-    ``ToTensor`` (uint8 pixels, which ``images`` turns into the floats ToTensor gives), else None."""
-    if isinstance(dataset, TensorDataset) and len(dataset.tensors) == 2:
-        x, y = dataset.tensors
+def labels(y: object, n: int, name: str = "labels") -> Tensor:
+    """``n`` whole-number labels, one per image, as an int64 tensor ``(n,)``; a list or array of them is welcome."""
+    y = torch.as_tensor(y) if isinstance(y, (list, tuple)) or type(y).__module__ == "numpy" else y
+    if not isinstance(y, Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold whole-number labels, one per image (e.g. a torch.long tensor), got "
+                        f"{type(y).__name__ if not isinstance(y, Tensor) else y.dtype}.")
+    if y.shape != (n,):
+        raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}.")
+    return y.long()
+
+
+def dataset_tensors(dataset: object) -> tuple[Tensor, Tensor | None] | None:
+    """``(images (N, 1, 28, 28), labels (N,) or None)`` of a TensorDataset of one or two tensors or of torchvision's
+    MNIST with ``ToTensor`` (uint8 pixels, which ``images`` turns into the floats ToTensor gives), else None."""
+    if isinstance(dataset, TensorDataset) and len(dataset.tensors) in (1, 2):
+        x, y = dataset.tensors if len(dataset.tensors) == 2 else (dataset.tensors[0], None)
     elif (type(dataset).__name__ == "MNIST" and type(getattr(dataset, "transform", None)).__name__ == "ToTensor"
           and getattr(dataset, "target_transform", 0) is None and isinstance(getattr(dataset, "data", None), Tensor)):
         x, y = dataset.data, dataset.targets
     else:
         return None
-    return images(x, "the DataLoader's images").reshape(-1, *IMAGE_SHAPE), torch.as_tensor(y).long()
+    return images(x, "the DataLoader's images").reshape(-1, *IMAGE_SHAPE), None if y is None else torch.as_tensor(y)

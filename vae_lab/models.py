@@ -1,8 +1,12 @@
 """The lecture's five classes: Encoder, Decoder, Autoencoder, VariationalEncoder, VariationalAutoencoder.
 
 They are written as the lecture writes them, with two corrections: the true KL term
-(the lecture's line has the wrong constant and a factor 2 too many) and a clamped
-log sigma. They trust their inputs: the functions a student calls (``train``,
+(the lecture's line, ``sigma**2 + mu**2 - log(sigma) - 1/2``, counts sigma^2 + mu^2 in
+full where the KL has half of each) and a clamped log sigma. Three small changes serve
+the rest of the library: the noise is ``torch.randn_like`` (the lecture's ``self.N.sample``
+draws on the CPU), the encoder keeps ``mu``, ``log_sigma`` and ``sigma`` after each
+forward (the plots read mu), and the hidden width is a parameter, ``HIDDEN`` = 512 by
+default. The classes trust their inputs: the functions a student calls (``train``,
 ``evaluate``, the plots) check what they are given, once, before any model runs.
 """
 
@@ -102,7 +106,7 @@ class Autoencoder(nn.Module):
     ``latent_dims`` and ``hidden`` are kept as attributes, so that plots and checkpoints can read the sizes.
     """
 
-    Encoder = Encoder  # the VariationalAutoencoder changes only this
+    Encoder = Encoder  # the class of self.encoder: the VariationalAutoencoder below changes only this
 
     def __init__(self, latent_dims: int, hidden: int = HIDDEN):
         super().__init__()

@@ -15,7 +15,7 @@ from .._checks import choice
 from ..data import IMAGE_SIZE, Split
 from ..models import kl_terms
 from ..plots import encoder_of
-from ..training import EVAL_BATCH_SIZE, evaluation_mode, labelled_batches, vae_loss
+from ..training import EVAL_BATCH_SIZE, evaluation_mode, labelled_batches, on_device, vae_loss
 
 MAX_FREE_BITS = 1000  # nats per dimension: more than an MNIST code can use (784 ln 2 = 543); far more overflows float32
 
@@ -118,10 +118,9 @@ def kl_per_dimension(model: nn.Module, data: Split | Tensor, batch_size: int = E
     Returns:
         shape ``(latent_dims,)``, in nats per image, on the CPU.
     """
-    device = arguments.variational(model, "kl_per_dimension")
+    device = arguments.variational_device_of(model, "kl_per_dimension")
     batch_size = arguments.whole("batch_size", batch_size)
-    data = arguments.as_split(data)
-    images, labels = data.images.to(device), None if data.labels is None else data.labels.to(device)
+    images, labels = on_device(arguments.as_split(data), device)
     total = torch.zeros(arguments.latent_dims(model), dtype=torch.float64)
     with evaluation_mode(model):
         for x, y in labelled_batches(images, labels, batch_size):
@@ -153,10 +152,9 @@ def latent_activity(model: nn.Module, data: Split | Tensor, batch_size: int = EV
     Returns:
         shape ``(latent_dims,)``, on the CPU.
     """
-    device = arguments.variational(model, "latent_activity")
+    device = arguments.variational_device_of(model, "latent_activity")
     batch_size = arguments.whole("batch_size", batch_size)
-    data = arguments.as_split(data)
-    images, labels = data.images.to(device), None if data.labels is None else data.labels.to(device)
+    images, labels = on_device(arguments.as_split(data), device)
     encode = encoder_of(model)
     with evaluation_mode(model):
         mu = torch.cat([encode(x, y).double().cpu() for x, y in labelled_batches(images, labels, batch_size)])

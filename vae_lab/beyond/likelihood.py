@@ -119,7 +119,8 @@ RECONSTRUCTION = {"gaussian": sse, "bernoulli": bce, "optimal-sigma": optimal_si
 
 
 def reconstruction_loss(x_hat: Tensor, x: Tensor, likelihood: str, per_image: bool = False) -> Tensor:
-    """``sse`` for a Gaussian decoder (the lecture's), ``bce`` for a Bernoulli one; summed over pixels and batch."""
+    """-log p(x | z) up to a constant: ``sse`` (Gaussian, the lecture's), ``bce`` (Bernoulli) or ``optimal_sigma_nll``;
+    summed over pixels and batch, or one sum per image with ``per_image``."""
     return RECONSTRUCTION[choice("likelihood", likelihood, RECONSTRUCTION)](x_hat, x, per_image)
 
 
@@ -139,7 +140,7 @@ def log_likelihood(x_hat: Tensor, x: Tensor, likelihood: str) -> Tensor:
 MAX_DECODED = 16_384  # images decoded in one go (k x batch): about 50 MB of pixels
 
 
-def likelihood_loss(model: nn.Module, x: Tensor, y: Tensor | None = None, likelihood: str = "bernoulli",
+def likelihood_loss(model: nn.Module, x: Tensor, y: Tensor | None = None, *, likelihood: str,
                     beta: float = 1.0) -> tuple[Tensor, Tensor, Tensor]:
     """``vae_loss`` with another decoder: ``(reconstruction + beta KL, reconstruction, KL)`` of a batch, summed.
 
@@ -205,7 +206,7 @@ def iwae_estimate(model: nn.Module, data, k: int = 50, likelihood: str = "gaussi
     Returns:
         ``{"log_px": ..., "elbo": ..., "gap": log_px - elbo}``, in nats per image.
     """
-    device = arguments.variational(model, "iwae_estimate")
+    device = arguments.variational_device_of(model, "iwae_estimate")
     if hasattr(model, "classes"):
         raise ValueError(f"iwae_estimate works with models that take images only, got {type(model).__name__}.")
     k, batch_size = arguments.whole("k", k, high=10_000), arguments.whole("batch_size", batch_size)

@@ -1,9 +1,10 @@
-"""Beyond the lecture: a conditional VAE and a convolutional VAE, called like the lecture's.
+"""Beyond the lecture: a conditional VAE and a convolutional VAE (notebook 6).
 
-Both follow the calling convention of ``models.py`` (``model(x, y=None)``,
-``encode``, ``decode``) and keep the lecture's layer names where they do the same
-job (``linear2`` -> mu, ``linear3`` -> log sigma), so ``train``, ``evaluate`` and the
-plots never ask which kind of model they have.
+Both keep the lecture's layer names where they do the same job (``linear2`` -> mu,
+``linear3`` -> log sigma, ``encoder.kl``) and add ``encode(x, y)`` and ``decode(z, y)``,
+which the plots use. The conditional model is told each image's digit y: train and
+evaluate it with ``loss=conditional_loss`` and a ``Split`` that has labels. The
+convolutional one is trained like the lecture's (its ``y`` is ignored).
 """
 
 import torch

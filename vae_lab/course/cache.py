@@ -38,7 +38,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import _checks as arguments
-from .. import data, models, plots, training
+from .. import data, models, training
 from ..beyond import collapse, likelihood, priors, variants
 from ..data import Split
 from ..mnist import default_folder
@@ -51,7 +51,7 @@ RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, low
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
 # the modules a training run goes through
-TRAINING_CODE = (data, models, training, collapse, likelihood, priors, variants, plots)
+TRAINING_CODE = (data, models, training, collapse, likelihood, priors, variants)
 
 
 class CacheWarning(UserWarning):
@@ -213,7 +213,7 @@ def load_entry(path: Path, model: nn.Module):
 
 def store_entry(path: Path, model: nn.Module, history) -> None:
     """Write a cache entry; if that is impossible for any reason (a full disk, a read-only folder, an error while
-    serialising), warn: the trained model stays in memory and ``train`` returns its History."""
+    serialising), warn: the trained model stays in memory and ``cached`` returns its History."""
     if not finite(model.state_dict()):
         warnings.warn("The trained model has NaN or infinite weights: not cached.", CacheWarning, stacklevel=3)
         return
