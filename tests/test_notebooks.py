@@ -117,3 +117,10 @@ def test_every_section_starts_a_slide_and_every_slide_fits(path):
 def test_rise_uses_a_theme_whose_fonts_come_with_it(path):
     """RISE's default theme ("simple") fetches its fonts from Google; "white" carries its own: offline, no request."""
     assert nbformat.read(path, as_version=4).metadata.get("rise", {}).get("theme") == "white"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_cells_carry_no_execution_timestamps(path):
+    """A re-run must not rewrite every cell's metadata: the diff of a one-word change stays one word."""
+    stamped = [i for i, cell in enumerate(cells(path)) if "execution" in cell.metadata]
+    assert stamped == [], f"cells {stamped} carry execution timestamps; run python -m vae_lab.series, which drops them"

@@ -53,7 +53,9 @@ def test_a_run_says_what_it_used_shows_progress_and_ends_with_a_table(series):
     assert "01_first" in out and "2/2" in out  # the progress bar over the code cells
     assert "01_first: done in" in out and "Model cache:" in out
     assert "Kernel is running over TCP" not in result.stdout + result.stderr
-    assert (series / "outputs" / "01_first.ipynb").is_file()
+    executed = nbformat.read(series / "outputs" / "01_first.ipynb", 4)
+    assert executed.cells[1].execution_count == 1  # it ran, and left no timestamps in the saved cells
+    assert not any("execution" in cell.metadata for cell in executed.cells)
     html = (series / "outputs" / "01_first.html").read_text()
     assert 'alt="A white square."' in html  # the figure's description, for screen readers
     assert 'src="mathjax/MathJax.js' in html and "libs/mathjax" not in html  # formulas render offline

@@ -109,8 +109,11 @@ def run(path: Path, notebook, timeout: int) -> tuple[int, str] | None:
     from tqdm import tqdm
 
     code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    # record_timing=False: no execution timestamps in the saved cells, so a re-run changes only what it changed
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
+    for cell in notebook.cells:  # timestamps an older run or JupyterLab left
+        cell.metadata.pop("execution", None)
     number = 0  # the code cell running; 0 while the kernel starts
     try:
         client.km = client.create_kernel_manager()
