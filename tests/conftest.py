@@ -1,3 +1,14 @@
+"""Shared fixtures, and the two tiers of tests.
+
+``python -m pytest`` is the quick tier: the unit tests of ``tests/``, no notebook run, no browser, a few minutes.
+``python -m pytest --full`` is the full tier, what CI runs: it adds nbval over ``notebooks/`` and ``student/``, and
+the tests marked ``full`` (the type-along copies run whole, the benchmarks' smoke tests, the series on notebooks) or
+``browser`` (Chromium: the explorer page, the offline slides, JupyterLab and RISE).
+Naming a notebook or a test file on the command line runs it in either tier.
+"""
+
+from pathlib import Path
+
 import matplotlib
 import pytest
 import torch
@@ -18,6 +29,60 @@ def no_seed_offset(monkeypatch):
     monkeypatch.delenv("VAE_LAB_SEED_OFFSET", raising=False)
 
 
-def pytest_collection_modifyitems(items):
-    """The JupyterLab tests last: nbval has then filled the model cache, and Run All re-runs as in a class."""
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="the full tier (CI): add nbval over notebooks/ and student/, and the tests marked full or "
+                          "browser (the default is the quick tier: the unit tests only)")
+
+
+FULL_MARKERS = ("full", "browser", "jupyterlab")
+
+
+def named(config) -> list[Path]:
+    """The paths named on the command line (none when pytest took its testpaths)."""
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return []
+    return [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+
+
+class QuickTier:
+    """Registered as a plugin (not a conftest hook) so that it also sees notebooks/ and student/."""
+
+    def pytest_ignore_collect(self, collection_path, config):
+        if collection_path.suffix != ".ipynb":
+            return None
+        path = collection_path.resolve()
+        if any(path == p or (p.is_dir() and p in path.parents and p != config.rootpath) for p in named(config)):
+            return None  # a notebook, or its folder, named on the command line
+        return True
+
+
+def pytest_configure(config):
+    if not config.getoption("--full"):
+        config.pluginmanager.register(QuickTier(), "vae-lab-quick-tier")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Quick tier: leave out the full tier's tests (unless their file is named). Full tier: the JupyterLab tests
+    last, for nbval has then filled the model cache and Run All re-runs as in a class."""
+    if not config.getoption("--full"):
+        files = set(named(config))
+        full = [item for item in items if item.path.resolve() not in files
+                and any(item.get_closest_marker(name) for name in FULL_MARKERS)]
+        if full:
+            config.hook.pytest_deselected(items=full)
+            kept = set(map(id, full))
+            items[:] = [item for item in items if id(item) not in kept]
     items.sort(key=lambda item: item.get_closest_marker("jupyterlab") is not None)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium (playwright drives it; its own browser download is not reachable), or a skip saying how
+    to install it."""
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("no Chromium: install it with `apt-get install -y chromium` (Debian) to run the browser tests")
+    return path

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--lecture-epochs", "1", "--epochs", "1", "--rounds", "1", "--pairs", "1", "--efficiency-batch-sizes", "512"]
 
 
-@pytest.mark.slow  # ~25 s; `pytest -m 'not slow' tests` leaves it out, CI runs it
+@pytest.mark.full  # ~25 s: the full tier (`pytest --full`) runs it
 def test_train_speed_runs_and_prints_its_summary():
     raw = default_data_dir() / "MNIST" / "raw"
     if not all((raw / name).exists() for pair in MNIST_FILES.values() for name in pair):
@@ -35,7 +35,7 @@ def test_train_speed_runs_and_prints_its_summary():
     assert re.search(r"peak memory of this process so far .*: \d+ MiB", out)
 
 
-@pytest.mark.slow  # ~15 s: one epoch of the full MNIST, then 20 test images at k = 10
+@pytest.mark.full  # ~15 s: one epoch of the full MNIST, then 20 test images at k = 10
 def test_burda_mnist_runs_and_prints_ours_beside_the_published_numbers(tmp_path):
     raw = default_data_dir() / "MNIST" / "raw"
     if not all((raw / name).exists() for pair in MNIST_FILES.values() for name in pair):

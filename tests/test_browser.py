@@ -54,6 +54,7 @@ def model_and_page(tmp_path, cls=VariationalAutoencoder, **kwargs):
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_the_page_decodes_what_pytorch_decodes(tmp_path):
     model, page = model_and_page(tmp_path)
     for z in [(0.0, 0.0), (1.5, -2.0), (-3.0, 0.25)]:
@@ -64,6 +65,7 @@ def test_the_page_decodes_what_pytorch_decodes(tmp_path):
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_a_conditional_model_draws_the_digit_in_the_address(tmp_path):
     model, page = model_and_page(tmp_path, ConditionalVariationalAutoencoder, classes=4)
     for digit in (0, 3):
@@ -73,6 +75,7 @@ def test_a_conditional_model_draws_the_digit_in_the_address(tmp_path):
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_a_screenshot_at_projector_size_is_not_blank(tmp_path):
     import imageio.v3 as iio
 

@@ -3,6 +3,7 @@ survives."""
 
 import functools
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -416,3 +417,103 @@ def test_a_model_without_latent_dims_is_named_by_its_decoders_input(tmp_path, da
     cached(training.train, model, data, folder=tmp_path, **SETTINGS)
     (entry,) = tmp_path.glob("*.pt")
     assert entry.name.startswith("VariationalAutoencoder-2d-")
+
+
+def files_outside(root, folder):
+    """Each path under ``root`` but outside ``folder``, with its bytes (a link: where it points): none may change."""
+    return {path: os.readlink(path) if path.is_symlink() else path.read_bytes() if path.is_file() else "a folder"
+            for path in root.rglob("*") if path != folder and folder not in path.parents}
+
+
+@pytest.mark.parametrize("aimed_at", ["a file of yours", "a valid entry", "nothing"])
+def test_a_link_at_an_entry_s_path_is_never_followed(tmp_path, data, aimed_at):
+    """On a shared cache folder anyone may put a link at an entry's name: it is neither read nor written through; the
+    new entry replaces the link itself."""
+    folder = tmp_path / "cache"
+    trained, first = run(data, folder)
+    after_training = torch.rand(1000)
+    (entry,) = folder.glob("*.pt")
+    target = tmp_path / "yours.pt"
+    if aimed_at != "nothing":
+        target.write_bytes(b"your work" if aimed_at == "a file of yours" else entry.read_bytes())
+    entry.unlink()
+    entry.symlink_to(target)
+    before, counter = files_outside(tmp_path, folder), CountingTrain()
+    with pytest.warns(CacheWarning, match=r"Could not read the cached model .*\(it is a symbolic link, which is not "
+                                          r"followed\); training again"):
+        model, history = run(data, folder, train=counter.train)
+    assert counter.calls == 1 and not history.from_cache  # not even a valid entry is read through the link
+    assert history.total == first.total and same_weights(model, trained)
+    assert torch.equal(torch.rand(1000), after_training)
+    assert files_outside(tmp_path, folder) == before and target.exists() == (aimed_at != "nothing")
+    assert entry.is_file() and not entry.is_symlink() and run(data, folder)[1].from_cache
+
+
+@pytest.mark.parametrize("name, dims", [("../../../evil", 2), ("TMP/evil", 2), ("Student", "2/../../../evil"),
+                                        (".hidden", 2), ("..", 2)])
+def test_a_class_named_with_a_path_keeps_its_entry_in_the_folder(tmp_path, data, name, dims):
+    """A notebook may name a class (its __name__ and __qualname__), or set its latent_dims, with ../ or /."""
+    folder = tmp_path / "a" / "b" / "cache"  # three ../ from there land in tmp_path, where the test looks
+    student = type("Student", (VariationalAutoencoder,), {})
+    student.__name__ = student.__qualname__ = name.replace("TMP", str(tmp_path))
+
+    def model():
+        built = fresh_model(student)
+        built.latent_dims = dims
+        return built
+
+    assert not run(data, folder, model())[1].from_cache
+    assert run(data, folder, model())[1].from_cache
+    (entry,) = [path for path in tmp_path.rglob("*") if not path.is_dir()]  # the only file written anywhere
+    assert entry.parent == folder and re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*-[0-9a-f]{24}\.pt", entry.name)
+
+
+@pytest.mark.parametrize("fault", ["random state bytes flipped", "another seed's random state", "History edited",
+                                   "History epoch removed", "no entry checksum (an older entry)"])
+def test_an_edited_random_state_or_history_is_detected_and_trained_again(tmp_path, data, fault):
+    """The entry's checksum covers all it holds, not only the weights: the same result as a clean run, the same
+    random numbers after it, and a failed read changes nothing."""
+    folder = tmp_path / "cache"
+    trained, first = run(data, folder)
+    after_training = torch.rand(1000)  # what the cells after real training draw
+    (entry,) = folder.glob("*.pt")
+    contents = torch.load(entry, weights_only=True)
+    if fault == "random state bytes flipped":
+        contents["rng"][0][1000:1008] ^= 0xFF
+    if fault == "another seed's random state":
+        contents["rng"][0] = torch.Generator().manual_seed(1).get_state()
+    if fault == "History edited":
+        contents["history"]["total"][-1] -= 10.0  # a better loss than training gave
+    if fault == "History epoch removed":
+        for name in ("recon", "kl", "total", "seconds"):
+            contents["history"][name].pop()
+    if fault == "no entry checksum (an older entry)":
+        del contents["entry_checksum"]
+    torch.save(contents, entry)  # the weights and their own checksum untouched
+    before = files_outside(tmp_path, folder)
+    reason = "it was written by an older vae_lab" if "older" in fault else "it is damaged"
+    model, rng = fresh_model(), torch.get_rng_state()
+    weights = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    with pytest.warns(CacheWarning, match=f"Could not read the cached model .*\\({reason}"):
+        assert cache.load_entry(entry, model, entry.stem.rsplit("-", 1)[1]) is None
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert all(torch.equal(tensor, weights[name]) for name, tensor in model.state_dict().items())
+    counter = CountingTrain()
+    with pytest.warns(CacheWarning, match=f"Could not read the cached model .*\\({reason}.*training again"):
+        model, history = run(data, folder, train=counter.train)
+    assert counter.calls == 1 and not history.from_cache
+    assert history.total == first.total and same_weights(model, trained)
+    assert torch.equal(torch.rand(1000), after_training)
+    assert files_outside(tmp_path, folder) == before and run(data, folder)[1].from_cache
+
+
+def test_a_valid_entry_copied_over_another_training_s_is_trained_again(tmp_path, data):
+    """The key is stored in the entry and checked: a file renamed or copied to another entry's name is not a hit."""
+    run(data, tmp_path, epochs=1)
+    (one_epoch,) = tmp_path.glob("*.pt")
+    trained, first = run(data, tmp_path)
+    (two_epochs,) = set(tmp_path.glob("*.pt")) - {one_epoch}
+    two_epochs.write_bytes(one_epoch.read_bytes())
+    with pytest.warns(CacheWarning, match=r"\(it holds the result of another training, stored under another key\)"):
+        model, history = run(data, tmp_path)
+    assert len(history) == 2 and history.total == first.total and same_weights(model, trained)

@@ -307,7 +307,7 @@ def printed(notebook) -> str:
     return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
 
 
-@pytest.mark.slow
+@pytest.mark.full
 @pytest.mark.parametrize("name", sorted(TYPE_ALONG_NOTEBOOKS))
 def test_the_copy_typed_as_on_screen_runs_top_to_bottom_with_the_students_code(tmp_path, name):
     notebook, filled = run_copy(tmp_path, name, TYPE_ALONG_NOTEBOOKS[name].get)
@@ -322,7 +322,7 @@ def test_the_copy_typed_as_on_screen_runs_top_to_bottom_with_the_students_code(t
         assert (tmp_path / "outputs" / "vae.gif").is_file()                # written by the student's PIL code
 
 
-@pytest.mark.slow
+@pytest.mark.full
 @pytest.mark.parametrize("name", sorted(TYPE_ALONG_NOTEBOOKS))
 def test_the_copy_left_empty_runs_top_to_bottom_on_the_library(tmp_path, name):
     notebook, filled = run_copy(tmp_path, name, lambda typed: None)

@@ -98,6 +98,25 @@ def test_a_link_is_written_through_to_its_target(tmp_path):
     assert link.is_symlink() and target.read_bytes() == b"new"
 
 
+@pytest.mark.parametrize("aimed_at", ["a file", "a read-only file", "nothing", "a folder"])
+def test_a_link_is_replaced_not_followed_when_asked(tmp_path, aimed_at):
+    """follow_links=False (the model cache): the new file replaces the link itself; its target is never touched."""
+    target = tmp_path / "theirs"
+    if aimed_at in ("a file", "a read-only file"):
+        target.write_bytes(b"old")
+        target.chmod(0o444 if aimed_at == "a read-only file" else 0o644)
+    if aimed_at == "a folder":
+        target.mkdir()
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    link = folder / "entry.pt"
+    link.symlink_to(target)
+    assert write_atomic(link, b"new", follow_links=False) == link
+    assert not link.is_symlink() and link.read_bytes() == b"new" and leftovers(folder) == []
+    assert target.exists() == (aimed_at != "nothing") and (not target.is_file() or target.read_bytes() == b"old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cache"] + (["theirs"] if target.exists() else []))
+
+
 def test_a_folder_or_a_missing_folder_is_named(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         write_atomic(tmp_path, b"x")

@@ -1,6 +1,7 @@
 """python -m vae_lab.series on a tiny notebook set: progress, the table, a failure named, offline HTML."""
 
 import base64
+import os
 import re
 import shutil
 import subprocess
@@ -209,13 +210,15 @@ def test_in_place_over_a_read_only_notebook_refuses_and_says_so(series):
     source.chmod(0o444)
     result = run(series, "03", "--in-place")
     assert result.returncode == 1
-    assert f"✗ 03_third.ipynb: {source} is read-only (mode 444), so it was not replaced." in result.stdout
+    assert f"✗ --in-place: {source} is read-only (mode 444)" in result.stdout  # found before it ran
+    assert "No notebook was run." in result.stdout and "03_third: done" not in result.stdout
     assert source.read_bytes() == before
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `apt-get install -y chromium` (Debian) to open the HTML")
 def test_the_html_typesets_every_formula_with_the_network_refused(tmp_path):
     """Opened from disk in headless Chromium with every host name unresolvable: MathJax (the packaged copy) typesets
@@ -232,3 +235,83 @@ def test_the_html_typesets_every_formula_with_the_network_refused(tmp_path):
     assert 'class="MathJax' in dom           # ... and typeset
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S))
     assert "$" not in text
+
+
+@pytest.mark.parametrize("where", ["notebooks", "notebooks/results"])
+def test_an_output_folder_among_the_notebooks_is_refused_before_anything_runs(series, where):
+    """--output-dir equal to (or inside) the notebooks' folder would get round --in-place: a failed run would replace
+    the source notebook, and mathjax/ and reveal.js/ would land among the notebooks."""
+    before = {p.name: p.read_bytes() for p in (series / "notebooks").iterdir()}
+    result = subprocess.run([sys.executable, "-m", "vae_lab.series", "--notebook-dir", "notebooks", "--output-dir",
+                             where, "02"], capture_output=True, text=True, timeout=300, cwd=series)
+    assert result.returncode == 1 and "No notebook was run." in result.stdout
+    assert "notebooks' folder" in result.stdout and where in result.stdout
+    assert {p.name: p.read_bytes() for p in (series / "notebooks").iterdir()} == before  # nothing added or changed
+
+
+def test_the_notebooks_write_their_files_into_the_output_folder(series):
+    """A notebook that saves a GIF or a page writes it where --output-dir says ($VAE_LAB_OUTPUTS in its kernel),
+    never into the checkout's outputs/."""
+    write(series / "notebooks", "04_fourth", new_code_cell(
+        "import os\nfrom pathlib import Path\n"
+        "outputs = Path(os.environ.get('VAE_LAB_OUTPUTS', '../outputs'))\n(outputs / 'made.gif').write_bytes(b'GIF')"))
+    result = run(series, "04")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (series / "outputs" / "made.gif").read_bytes() == b"GIF"
+    assert "GIFs: outputs/made.gif" in result.stdout
+
+
+def test_a_timed_out_cell_puts_no_kernel_traceback_on_the_screen(series):
+    write(series / "notebooks", "02_second", new_code_cell("import time\ntime.sleep(60)"))
+    result = run(series, "02", "--timeout", "3")
+    assert result.returncode == 1 and "CellTimeoutError" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr and "ZMQError" not in result.stderr
+    log = series / "outputs" / "02_second.kernel.log"  # what the kernel said is kept, and named
+    assert f"The kernel's own messages: {log}" in result.stdout or not log.exists()
+
+
+def test_escape_sequences_in_an_error_reach_the_screen_as_text_only(series):
+    """A cell's error message with escape sequences (clear the screen, retitle the terminal) is printed without them."""
+    write(series / "notebooks", "02_second",
+          new_code_cell("raise ValueError('bad \\x1b]0;HACKED\\x07 value \\x1b[2J here \\x07')"))
+    result = run(series, "02")
+    assert result.returncode == 1
+    assert "ValueError: bad  value  here" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_a_console_that_is_not_utf8_gets_its_failure_report(series, encoding):
+    """On an ASCII or cp1252 console the ✗ line and the bars are printed with stand-ins, not a UnicodeEncodeError."""
+    command = [sys.executable, "-m", "vae_lab.series", "--notebook-dir", str(series / "notebooks"),
+               "--output-dir", str(series / "outputs"), "02"]
+    result = subprocess.run(command, capture_output=True, timeout=300, cwd=series,
+                            env={**os.environ, "PYTHONIOENCODING": encoding, "LC_ALL": "C"})
+    out = result.stdout.decode(encoding)
+    assert result.returncode == 1 and "UnicodeEncodeError" not in result.stderr.decode(encoding, "replace")
+    assert "x 02_second.ipynb stopped at its code cell 2: AssertionError: y is not 3" in out
+
+
+def test_a_long_tmpdir_still_starts_the_kernel(series, tmp_path):
+    """A Unix socket's path holds ~107 bytes: with a longer $TMPDIR the kernel's sockets go elsewhere."""
+    long = tmp_path / ("d" * 100)
+    long.mkdir()
+    command = [sys.executable, "-m", "vae_lab.series", "--notebook-dir", str(series / "notebooks"),
+               "--output-dir", str(series / "outputs"), "03"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=series,
+                            env={**os.environ, "TMPDIR": str(long)})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_relative_data_and_cache_folders_mean_the_same_place_in_the_kernels(series):
+    """The header describes $VAE_LAB_DATA from where the command runs; the kernels start in the notebooks' folder,
+    so the series hands them absolute paths."""
+    write(series / "notebooks", "04_fourth", new_code_cell(
+        "import os\nprint(os.environ['VAE_LAB_DATA'], os.environ['VAE_LAB_CACHE'], sep='|')"))
+    result = subprocess.run([sys.executable, "-m", "vae_lab.series", "--notebook-dir", "notebooks", "--output-dir",
+                             "outputs", "04"], capture_output=True, text=True, timeout=300, cwd=series,
+                            env={**os.environ, "VAE_LAB_DATA": "mydata", "VAE_LAB_CACHE": "mycache"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"MNIST is not in {series / 'mydata' / 'MNIST' / 'raw'}." in result.stdout  # where the kernels look
+    printed = nbformat.read(series / "outputs" / "04_fourth.ipynb", 4).cells[0].outputs[0].text.strip()
+    assert printed == f"{series / 'mydata'}|{series / 'mycache'}"

@@ -9,7 +9,7 @@ import pytest
 from lab import CHROMIUM, MEASURE, NO_MOTION, browser, overflows
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from vae_lab.course.slides import REVEAL_FILES, reveal_source, write_slides
+from vae_lab.course.slides import REVEAL_FILES, reveal_source, write_html, write_slides
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `apt-get install -y chromium` (Debian)")
@@ -35,6 +35,7 @@ def test_the_slides_carry_reveal_js_and_mathjax_beside_them_and_name_no_web_addr
 
 
 @needs_chromium
+@pytest.mark.browser
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem[:2])
 def test_every_slide_typesets_its_formulas_fits_the_screen_and_is_reached_with_the_network_refused(tmp_path, path):
     """Each notebook's slides from disk at 1280 × 720: MathJax typesets every formula (no $ left in the text), Space
@@ -59,3 +60,12 @@ def test_every_slide_typesets_its_formulas_fits_the_screen_and_is_reached_with_t
         assert page.refused == []
     assert total > 10 and len({m["slide"] for m in shown}) == len(shown) == total
     assert [m["slide"] + " " + m["text"] for m in shown if overflows(m)] == []
+
+
+def test_the_html_page_and_slides_fetch_nothing_from_the_web_and_are_titled_by_the_notebook(tmp_path):
+    """nbconvert imports mermaid from a CDN in a module script and titles every page "Notebook"; ours do neither."""
+    notebook = new_notebook(cells=[new_markdown_cell("# Exploring the latent space\n\n$x^2$"), new_code_cell("1 + 1")])
+    for page in (write_html(notebook, tmp_path / "a.html"), write_slides(notebook, tmp_path / "a.slides.html")):
+        html = page.read_text()
+        assert not re.search(r"""(?:src|href)="https?://|from ['"]https?://""", html), page.name
+        assert "<title>Exploring the latent space" in html, page.name

@@ -1,3 +1,5 @@
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +56,9 @@ def test_no_notebooks_is_a_clear_error(tmp_path):
 def test_the_series_has_exercises_with_solutions(tmp_path):
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     written = make_student_copies(notebooks, tmp_path)
-    assert {what for _, what in written} == {"wrote"}
+    assert {what for _, what, _ in written} == {"wrote"}
     solutions = 0
-    for path, _ in written:
+    for path, _, _ in written:
         full = nbformat.read(notebooks / path.name, 4)
         solutions += sum(SOLUTION_TAG in c.metadata.get("tags", []) for c in full.cells)
         student = nbformat.read(path, 4)
@@ -135,21 +137,22 @@ def test_a_copy_the_student_worked_in_is_kept_unless_forced(tmp_path, capsys):
     nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
     make_student_copies(tmp_path / "src", tmp_path / "out")
     copy_path = tmp_path / "out" / "01_a.ipynb"
-    assert make_student_copies(tmp_path / "src", tmp_path / "out") == [(copy_path, "wrote")]  # untouched: renewed
+    assert make_student_copies(tmp_path / "src", tmp_path / "out") == [(copy_path, "wrote", None)]  # untouched: renewed
     work = nbformat.read(copy_path, 4)
     work.cells[1].source = "def f():\n    return 'my answer'"
     nbformat.write(work, copy_path)
     main([str(tmp_path / "src"), str(tmp_path / "out")])
     assert "my answer" in copy_path.read_text()
     assert "kept" in capsys.readouterr().out
-    assert make_student_copies(tmp_path / "src", tmp_path / "out", force=True) == [(copy_path, "wrote")]
-    assert "my answer" not in copy_path.read_text()
+    [(path, what, backup)] = make_student_copies(tmp_path / "src", tmp_path / "out", force=True)
+    assert (path, what, backup.parent) == (copy_path, "replaced", tmp_path / "out" / ".backup")
+    assert "my answer" not in copy_path.read_text() and "my answer" in backup.read_text()
 
 
 def test_every_type_along_cell_of_the_series_is_emptied_and_followed_by_its_check(tmp_path):
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     names = []
-    for path, _ in make_student_copies(notebooks, tmp_path):
+    for path, _, _ in make_student_copies(notebooks, tmp_path):
         cells = nbformat.read(path, 4).cells
         for cell, after in zip(cells, cells[1:]):
             if cell.source.startswith(TYPE_ALONG):
@@ -169,3 +172,124 @@ def test_making_copies_loads_no_checks_cache_training_or_torch_of_its_own():
     assert "vae_lab.course.student_copies" in loaded
     assert [name for name in loaded if name.startswith(("torch", "vae_lab.", "matplotlib", "nbformat"))
             and name not in ("vae_lab.course", "vae_lab.course.student_copies", "vae_lab._files")] == []
+
+
+def typed_in(path, words):
+    """The copy at ``path`` as a student leaves it: ``words`` typed into its first cell."""
+    work = nbformat.read(path, 4)
+    work.cells[0].source += f"\n{words}"
+    nbformat.write(work, path)
+
+
+def test_force_with_a_notebook_replaces_only_that_copy_and_keeps_it_as_a_backup(tmp_path, capsys):
+    """Issue #33, 1: ``--force 01`` pushes one corrected notebook; the student's work in the others stays."""
+    (tmp_path / "src").mkdir()
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        nbformat.write(notebook(), tmp_path / "src" / name)
+    src, out = str(tmp_path / "src"), tmp_path / "out"
+    main([src, str(out)])
+    for name in ("01_a", "02_b"):
+        typed_in(out / f"{name}.ipynb", f"my work in {name}")
+    capsys.readouterr()
+    main([src, str(out), "--force", "01"])
+    printed = capsys.readouterr().out
+    [backup] = (out / ".backup").iterdir()
+    assert backup.name.startswith("01_a.") and "my work in 01_a" in backup.read_text()
+    assert f"replaced {out / '01_a.ipynb'}: the changed copy is kept in {backup}" in printed
+    assert "my work in 01_a" not in (out / "01_a.ipynb").read_text()
+    assert "my work in 02_b" in (out / "02_b.ipynb").read_text() and f"kept {out / '02_b.ipynb'}" in printed
+    main(["--force", "02_b.ipynb", src, str(out)])  # by name, and before the folders
+    assert "my work in 02_b" not in (out / "02_b.ipynb").read_text() and len(list((out / ".backup").iterdir())) == 2
+    with pytest.raises(SystemExit, match=r"✗ --force '03': no notebook .* 01_a, 02_b"):
+        main([src, str(out), "--force", "03"])
+    with pytest.raises(SystemExit) as refused:  # the old order, "--force SOURCE DEST": the folder is named
+        main(["--force", src, str(out)])
+    assert refused.value.code == 2 and "takes a notebook" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["the complete notebook", "an empty file", "nothing"])
+def test_a_copy_path_that_is_a_link_is_refused_even_forced_and_nothing_is_written(tmp_path, target):
+    """Issue #33, 2: nothing is written through a link, whatever it points to; the other copies wait too."""
+    (tmp_path / "src").mkdir()
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        nbformat.write(notebook(), tmp_path / "src" / name)
+    (tmp_path / "empty.ipynb").touch()
+    linked = {"the complete notebook": "../src/02_b.ipynb", "an empty file": "../empty.ipynb", "nothing": "../gone"}
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "02_b.ipynb").symlink_to(linked[target])
+    before = {path: path.read_bytes() for path in [*(tmp_path / "src").iterdir(), tmp_path / "empty.ipynb"]}
+    for force in ([], ["--force"]):
+        with pytest.raises(SystemExit, match=r"✗ .*02_b\.ipynb is a symbolic link \(to \.\./.*rm "):
+            main([str(tmp_path / "src"), str(tmp_path / "out"), *force])
+    assert {path: path.read_bytes() for path in before} == before and not (tmp_path / "gone").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["02_b.ipynb"]  # 01_a waits as well
+
+
+def test_a_backup_folder_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / "src").mkdir()
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".backup").symlink_to(tmp_path / "src")
+    with pytest.raises(SystemExit, match=r"\.backup is a symbolic link"):
+        main([str(tmp_path / "src"), str(tmp_path / "out"), "--force"])
+    assert [p.name for p in (tmp_path / "src").iterdir()] == ["01_a.ipynb"]
+
+
+def test_an_empty_file_at_a_copys_path_counts_as_the_students(tmp_path, capsys):
+    """A save cut short, or a file the student made: only --force replaces it (an empty backup is kept)."""
+    (tmp_path / "src").mkdir()
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "01_a.ipynb").touch()
+    main([str(tmp_path / "src"), str(tmp_path / "out")])
+    assert (tmp_path / "out" / "01_a.ipynb").read_bytes() == b"" and "kept" in capsys.readouterr().out
+    main([str(tmp_path / "src"), str(tmp_path / "out"), "--force", "01_a"])
+    assert len(nbformat.read(tmp_path / "out" / "01_a.ipynb", 4).cells) == 3
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_save_while_the_copy_is_written_is_kept(tmp_path, monkeypatch, capsys, force):
+    """Issue #33, 3: a slow disk; the student saves (JupyterLab renames a new file in) while the new copy is on its
+    way to the disk (at the first fsync: the backup's, when forced). Their save is kept and the new copy dropped."""
+    (tmp_path / "src").mkdir()
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    out, copy_path = tmp_path / "out", tmp_path / "out" / "01_a.ipynb"
+    main([str(tmp_path / "src"), str(out)])
+    if force:
+        typed_in(copy_path, "my earlier work")
+    fsync = os.fsync
+
+    def slow_disk(handle):
+        if not saved:
+            work = nbformat.read(copy_path, 4)
+            work.cells[0].source += "\nsaved during the re-make"
+            (out / "saving").write_text(nbformat.writes(work))
+            os.replace(out / "saving", copy_path)
+            saved.append(handle)
+        fsync(handle)
+
+    saved = []
+    monkeypatch.setattr(os, "fsync", slow_disk)
+    capsys.readouterr()
+    main([str(tmp_path / "src"), str(out), *(["--force"] if force else [])])
+    assert "saved during the re-make" in copy_path.read_text()
+    assert f"kept {copy_path}: it was saved while its new copy was being written" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ([".backup", "01_a.ipynb"] if force else ["01_a.ipynb"])
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("dest is a file", r"✗ DEST .*out is a file, not a folder"),
+    ("source is not JSON", r"✗ .*01_a\.ipynb cannot be read as a notebook \(Notebook does not appear to be JSON"),
+])
+def test_a_bad_dest_or_a_notebook_that_is_not_json_is_one_sentence(tmp_path, fault, message):
+    """Issue #33, 11: one line naming the path and what to do, exit status 1, no traceback."""
+    (tmp_path / "src").mkdir()
+    if fault == "dest is a file":
+        nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+        (tmp_path / "out").write_text("notes")
+    else:
+        (tmp_path / "src" / "01_a.ipynb").write_text('{"cells": [')
+    run = subprocess.run([sys.executable, "-m", "vae_lab.student_copies", str(tmp_path / "src"), str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert re.fullmatch(message + r".*\n", run.stderr), run.stderr

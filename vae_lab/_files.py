@@ -12,27 +12,39 @@ It imports nothing from vae_lab, so that every writer of the library can use it.
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 NEW_FILE_MODE = 0o666  # before the umask: 0644 with the usual umask 022, as open(path, "w") gives
 
 
-def write_atomic(path: str | os.PathLike, contents: bytes | str) -> Path:
+def write_atomic(path: str | os.PathLike, contents: bytes | str, *,
+                 before_replace: Callable[[], None] | None = None, follow_links: bool = True) -> Path:
     """Write ``contents`` to ``path`` atomically; return ``path``.
 
     Args:
-        path: the file to write. A symbolic link is written through (its target is replaced, the link stays);
-            an existing file keeps its permissions, a new one gets the user's umask (0644 by default).
+        path: the file to write. A symbolic link is written through (its target is replaced, the link stays)
+            unless ``follow_links`` is False; an existing file keeps its permissions, a new one gets the user's
+            umask (0644 by default).
         contents: the bytes, or a str (written as UTF-8).
+        before_replace: called once the contents are on the disk, just before the rename; an exception it raises
+            (e.g. "the target changed meanwhile") leaves the target as it is and removes the temporary file.
+        follow_links: False: a link at ``path`` is never followed: the new file replaces the link itself (the
+            rename replaces whatever is at ``path`` then, a link made meanwhile included) and its target is left
+            as it was. The folders above ``path`` are followed either way.
 
     Raises:
         PermissionError: ``path`` is read-only (no write permission for anyone, or none for this user).
         OSError: the file could not be written (full disk, missing folder...): its ``filename`` is ``path``
             (never the temporary file) and the file there before, if any, is unchanged.
     """
-    target = Path(os.path.realpath(path))
-    mode = writable_mode(target, path)
+    if follow_links:
+        target = Path(os.path.realpath(path))
+        mode = writable_mode(target, path)
+    else:
+        target = Path(os.path.realpath(os.path.dirname(os.path.abspath(path)))) / os.path.basename(path)
+        mode = None if target.is_symlink() else writable_mode(target, path)  # a link is replaced like a new file
     temporary = None
     try:
         temporary, handle = create_temporary(target)
@@ -42,6 +54,8 @@ def write_atomic(path: str | os.PathLike, contents: bytes | str) -> Path:
             os.fsync(file.fileno())
         if mode is not None:
             os.chmod(temporary, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(temporary, target)
     except OSError as error:
         remove(temporary)

@@ -16,11 +16,14 @@ An entry is keyed by everything that decides what training returns:
   of the random number generator.
 
 An entry is a checkpoint (``checkpoints.save_model``'s format: the class, sizes, weights
-and their checksum) that also holds the History and the generator's state after
-training, so that the cells after a cache hit draw the same random numbers as after
-real training. A damaged or unreadable entry is trained again with a warning; a cache that
-cannot be written (a full disk included) warns and the trained model is kept. Entries are
-written whole or not at all (``files.write_atomic``), readable by others under the usual umask.
+and their checksum) that also holds the History, the generator's state after training
+(so that the cells after a cache hit draw the same random numbers as after real training)
+and its key, with a second checksum over all of it. A damaged, edited or unreadable entry
+is trained again with a warning; a cache that cannot be written (a full disk included)
+warns and the trained model is kept. Entries are written whole or not at all
+(``files.write_atomic``), readable by others under the usual umask, and only inside the
+cache folder: the file name is sanitized, and a symbolic link at an entry's path is never
+followed, neither read nor written through; the new entry replaces the link itself.
 """
 
 import copy
@@ -48,6 +51,7 @@ CACHE_ENV = "VAE_LAB_CACHE"  # environment variable: where the cache folder is
 RETRAIN_ENV = "VAE_LAB_RETRAIN"  # set to 1 to ignore the cache and train again
 RETRAIN_WORDS = {"true": True, "yes": True, "on": True,  # $VAE_LAB_RETRAIN, lower-cased (numbers: 0 or not)
                  "": False, "false": False, "no": False, "off": False}
+ENTRY_CHECKSUM = "entry_checksum"  # an entry's field: the SHA-256 of all its other fields
 NOT_IN_KEY = {"progress"}  # train's arguments that do not change its result
 PROBE_IMAGES = 8  # images of the fingerprint's probe batch
 # the modules a training run goes through
@@ -76,20 +80,31 @@ def cached(train: Callable[..., training.History], model: nn.Module, data: Split
     data = arguments.as_split(data)  # the lecture's DataLoader, read once (its order is random: the key needs tensors)
     folder = default_cache_dir() if folder is None else Path(folder)
     key = cache_key(train, model, data, args, kwargs)
-    path = folder / f"{safe_name(type(model).__name__)}-{arguments.latent_dims(model)}d-{key}.pt"
-    if path.is_file() and not retrain_requested():
-        history = load_entry(path, model)
+    path = entry_path(folder, model, key)
+    if (path.is_symlink() or path.is_file()) and not retrain_requested():  # a link: warned, never read
+        history = load_entry(path, model, key)
         if history is not None:
             return history
     history = train(model, data, *args, **kwargs)
     if not history.interrupted:
-        store_entry(path, model, history)
+        store_entry(path, model, history, key)
     return history
 
 
+def entry_path(folder: Path, model: nn.Module, key: str) -> Path:
+    """The entry's file, ``<class>-<latent_dims>d-<key>.pt`` in ``folder``, and never outside it: a notebook may
+    name a class, or set a ``latent_dims``, with ../ or / in it, so the name is sanitized and the result checked."""
+    name = f"{safe_name(f'{type(model).__name__}-{arguments.latent_dims(model)}d')}-{key}.pt"
+    path = folder / name
+    if path.parent != folder or path.name != name:  # safe_name rules it out; checked all the same
+        raise ValueError(f"The cache entry name {name!r} would leave the cache folder {folder}.")
+    return path
+
+
 def safe_name(name: str) -> str:
-    """A class name as a file name: letters, digits and _ only (a name with ../ would leave the folder)."""
-    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)[:80] or "model"
+    """A name as a file name: ASCII letters, digits, _ . and - only, and no leading dot (a name with ../ or /
+    would leave the folder; one with a leading dot would be hidden)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in name)[:80].lstrip(".") or "model"
 
 
 def retrain_requested() -> bool:
@@ -189,14 +204,54 @@ def set_rng_states(model: nn.Module, states: list[Tensor]) -> None:
         torch.cuda.set_rng_state(states[1], next(model.parameters()).device)
 
 
-def load_entry(path: Path, model: nn.Module):
+def entry_checksum(entry: dict) -> str:
+    """SHA-256 of everything an entry holds but this checksum: class, sizes, weights, History, random state, key."""
+    digest = hashlib.sha256()
+    add_exactly(digest, {name: value for name, value in entry.items() if name != ENTRY_CHECKSUM})
+    return digest.hexdigest()
+
+
+def add_exactly(digest, value: object) -> None:
+    """Feed dicts, lists, tensors, strings and numbers to ``digest`` as they are, each with its type and length (1 and
+    1.0, or ["ab"] and ["a", "b"], differ; unlike ``add``, which feeds the key); anything else is a TypeError."""
+    if isinstance(value, dict):
+        digest.update(f"dict{len(value)}:".encode())
+        for name, part in value.items():
+            add_exactly(digest, name)
+            add_exactly(digest, part)
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"list{len(value)}:".encode())
+        for part in value:
+            add_exactly(digest, part)
+    elif isinstance(value, Tensor):
+        digest.update(checksum({"tensor": value}).encode())  # its dtype, shape and bytes
+    elif value is None or isinstance(value, (str, bool, int, float)):
+        text = repr(value)
+        digest.update(f"{type(value).__name__}{len(text)}:{text}".encode())
+    else:
+        raise TypeError(f"a cache entry holds tensors, numbers, strings, lists and dicts, not a {type(value).__name__}")
+
+
+def check_entry(entry: dict, path: Path, key: str) -> None:
+    """A ValueError unless the entry's own checksum matches all it holds now, and it was stored under ``key``."""
+    if ENTRY_CHECKSUM not in entry:
+        raise ValueError(f"{path} was written by an older vae_lab, without a checksum of its History and random state.")
+    if entry[ENTRY_CHECKSUM] != entry_checksum(entry):
+        raise ValueError(f"{path} is damaged: what it holds does not match the checksum saved with it.")
+    if entry.get("key") != key:
+        raise ValueError(f"{path} holds the result of another training, stored under another key.")
+
+
+def load_entry(path: Path, model: nn.Module, key: str):
     """Load a cache entry into ``model`` and return its History; on any problem, warn and return None unchanged.
 
-    Nothing is changed (weights, random state) until the whole entry has been read and checked.
+    Nothing is changed (weights, random state) until the whole entry has been read and checked: its weights,
+    History, random state and key (``check_entry``). A symbolic link is never read.
     """
     before, states = copy.deepcopy(model.state_dict()), rng_states(model)
     try:
-        entry = read_checkpoint(path)  # its checksum verified
+        entry = read_checkpoint(path, follow_links=False)  # the weights' checksum verified; a link is refused
+        check_entry(entry, path, key)
         history = training.History(**entry["history"], from_cache=True)
         if len(entry["rng"]) != len(states):
             raise ValueError("it was saved on another kind of device")
@@ -211,16 +266,22 @@ def load_entry(path: Path, model: nn.Module):
         return None
 
 
-def store_entry(path: Path, model: nn.Module, history) -> None:
-    """Write a cache entry; if that is impossible for any reason (a full disk, a read-only folder, an error while
-    serialising), warn: the trained model stays in memory and ``cached`` returns its History."""
+def store_entry(path: Path, model: nn.Module, history, key: str) -> None:
+    """Write a cache entry, checksummed whole; if that is impossible for any reason (a full disk, a read-only folder,
+    an error while serialising), warn: the trained model stays in memory and ``cached`` returns its History.
+
+    A symbolic link at ``path`` is replaced, never written through (on a shared cache folder anyone may aim one at
+    another person's files). Replacing is safer than refusing: the rename replaces whatever is at ``path`` at that
+    instant, a link made after any check included, and never opens it; a refusal would rest on a check made before
+    the write, and the link would block the cache for good."""
     if not finite(model.state_dict()):
         warnings.warn("The trained model has NaN or infinite weights: not cached.", CacheWarning, stacklevel=3)
         return
     fields = {k: v for k, v in asdict(history).items() if k != "from_cache"}
+    entry = {**contents(model), "history": fields, "rng": rng_states(model), "key": key}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_save({**contents(model), "history": fields, "rng": rng_states(model)}, path)
+        atomic_save({**entry, ENTRY_CHECKSUM: entry_checksum(entry)}, path, follow_links=False)
     except Exception as error:  # training took minutes: no failure to cache it may lose the result
         warnings.warn(f"Could not write the cache entry {path} ({described(error)}); the trained model is kept in "
                       "memory only.", CacheWarning, stacklevel=3)

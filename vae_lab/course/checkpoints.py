@@ -8,6 +8,7 @@ weights is stored with them; a file whose weights no longer match it is refused.
 
 import hashlib
 import io
+import os
 import pickle
 from pathlib import Path
 
@@ -38,14 +39,15 @@ def finite(state_dict: dict[str, Tensor]) -> bool:
     return all(torch.isfinite(t).all() for t in state_dict.values() if t.is_floating_point())
 
 
-def atomic_save(contents: dict, path: Path) -> None:
+def atomic_save(contents: dict, path: Path, *, follow_links: bool = True) -> None:
     """``torch.save`` into memory, then ``write_atomic`` to ``path``: the old file stays whole if either fails.
 
     Serialising first means a full disk is an ``OSError`` that names ``path``, not an error from inside torch.save.
+    ``follow_links=False`` replaces a link at ``path`` instead of writing through it (``write_atomic``'s option).
     """
     buffer = io.BytesIO()
     torch.save(contents, buffer)
-    write_atomic(path, buffer.getbuffer())
+    write_atomic(path, buffer.getbuffer(), follow_links=follow_links)
 
 
 def save_model(model: nn.Module, path: str | Path) -> Path:
@@ -65,13 +67,19 @@ def contents(model: nn.Module) -> dict:
     return {"class": type(model).__name__, **sizes, "state_dict": state_dict, "checksum": checksum(state_dict)}
 
 
-def read_checkpoint(path: str | Path) -> dict:
-    """Read a checkpoint written by ``save_model``, its checksum verified; raise a clear error if it is not one."""
+def read_checkpoint(path: str | Path, *, follow_links: bool = True) -> dict:
+    """Read a checkpoint written by ``save_model``, its checksum verified; raise a clear error if it is not one.
+
+    ``follow_links=False`` refuses a symbolic link at ``path`` (a ValueError), even one made while reading.
+    """
     path = Path(path)
+    if not follow_links and path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link, which is not followed: nothing was loaded.")
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}.")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb", opener=None if follow_links else open_no_follow) as file:
+            checkpoint = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as error:
         raise ValueError(f"{path} is not a readable checkpoint: {unreadable(error)}. Nothing was loaded. Save models "
                          "with vae_lab.save_model and load them with vae_lab.load_model.") from None
@@ -84,6 +92,11 @@ def read_checkpoint(path: str | Path) -> dict:
         raise ValueError(f"{path} is damaged: its weights do not match the checksum saved with them, so the file "
                          "changed after it was written. Nothing was loaded; use another copy or train again.")
     return checkpoint
+
+
+def open_no_follow(path: str, flags: int) -> int:
+    """``os.open`` that fails on a symbolic link (O_NOFOLLOW, where the system has it) instead of opening its target."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def unreadable(error: Exception) -> str:

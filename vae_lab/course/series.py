@@ -18,18 +18,25 @@ Every file is written whole or not at all (``files.write_atomic``).
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .. import _checks as arguments
-from .._files import write_atomic
+from .._files import writable_mode, write_atomic
 from ..data import FULL_SIZE
 from ..mnist import default_data_dir, files_present, how_to_get, load_sample
 from .slides import NO_REVEAL, reveal_source, write_html, write_slides
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+OUTPUTS_ENV = "VAE_LAB_OUTPUTS"  # --output-dir, for the notebooks that write a GIF or a page (01, 03)
+FOLDER_ENVS = ("VAE_LAB_DATA", "VAE_LAB_CACHE", OUTPUTS_ENV)  # made absolute: the kernels start in notebooks/
+# Escape sequences (colours, a cleared screen, a new window title) and other control characters: a cell's error
+# message is printed, never obeyed by the terminal.
+CONTROL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b.?|[\x00-\x08\x0b-\x1f\x7f]")
+SOCKET_PATH_MAX = 100  # a Unix socket's path holds at most 107 bytes on Linux (104 on macOS)
 
 
 def find(names: list[str], folder: Path) -> list[Path]:
@@ -75,6 +82,24 @@ def describe_device() -> str:
     return f"Device: {device} ({name})."
 
 
+def place_problem(notebooks: list[Path], notebook_dir: Path, folder: Path, in_place: bool) -> str | None:
+    """The one rule for where a run writes, checked before anything runs: its results go to ``folder``, which is not
+    the notebooks' folder nor inside it; the notebooks themselves are written only with ``--in-place``, and only if
+    each of them may be replaced. None if the run may go ahead."""
+    source, target = notebook_dir.resolve(), folder.resolve()
+    if target == source or source in target.parents:
+        return (f"--output-dir {folder} is the notebooks' folder or inside it: the executed copies, pages and "
+                "MathJax would mix with the notebooks, and a failed run could replace one. Give another folder "
+                "(the default is outputs/), and --in-place to update the notebooks themselves.")
+    if in_place:
+        for path in notebooks:
+            try:
+                writable_mode(path.resolve(), path)
+            except OSError as error:
+                return f"--in-place: {error}"
+    return output_problem(folder)
+
+
 def output_problem(folder: Path) -> str | None:
     """Why results cannot be written to ``folder``, or None if they can; found before any notebook runs."""
     if folder.exists() and not folder.is_dir():
@@ -99,10 +124,20 @@ def read(path: Path):
                          "see what is wrong, or restore it from git.") from None
 
 
-def run(path: Path, notebook, timeout: int) -> tuple[int, str] | None:
+def socket_folder() -> str | None:
+    """A folder for the kernel's local sockets whose paths fit a Unix socket's (a long ``$TMPDIR`` does not), or
+    None: TCP on this machine only, then."""
+    for folder in (tempfile.gettempdir(), "/tmp"):
+        if len(folder) + len("/vae-lab-xxxxxxxx/kernel-2") < SOCKET_PATH_MAX and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
+def run(path: Path, notebook, timeout: int, log: Path) -> tuple[int, str] | None:
     """Execute ``notebook`` (read from ``path``) in place in a fresh kernel, cell by cell, with a progress bar.
 
-    Returns:
+    The kernel's own messages (ZMQ's complaints when it is stopped mid-cell, C libraries' warnings) go to ``log``,
+    not to the terminal. Returns:
         None if every cell ran, else ``(code cell number, message)``: the number is 0 if the kernel never started.
     """
     from nbclient import NotebookClient
@@ -115,13 +150,15 @@ def run(path: Path, notebook, timeout: int) -> tuple[int, str] | None:
     for cell in notebook.cells:  # timestamps an older run or JupyterLab left
         cell.metadata.pop("execution", None)
     number = 0  # the code cell running; 0 while the kernel starts
+    folder = socket_folder()
     try:
         client.km = client.create_kernel_manager()
-        with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout) as bar, \
-                tempfile.TemporaryDirectory(prefix="vae-lab-") as sockets:
-            # local sockets instead of TCP: no "Kernel is running over TCP without encryption" warning
-            client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")
-            with client.setup_kernel():
+        with tqdm(total=len(code), desc=path.stem[:28].ljust(28), unit="cell", file=sys.stdout,
+                  ascii=not utf8(sys.stdout)) as bar, tempfile.TemporaryDirectory(prefix="vae-lab-", dir=folder) as \
+                sockets, open(log, "wb") as kernel_messages:
+            if folder is not None:  # local sockets instead of TCP: no "Kernel is running over TCP" warning
+                client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")
+            with client.setup_kernel(stderr=kernel_messages):
                 for index in code:
                     number += 1
                     client.execute_cell(notebook.cells[index], index)
@@ -136,14 +173,42 @@ def failure(error: Exception, timeout: int) -> str:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     if isinstance(error, CellExecutionError):
-        return f"{error.ename}: {error.evalue}"
+        return f"{error.ename}: {printable(error.evalue)}"
     if isinstance(error, CellTimeoutError):
         return (f"it ran longer than --timeout {timeout} s (CellTimeoutError) and was interrupted; give a longer "
                 "--timeout if it needs more time")
     if isinstance(error, DeadKernelError):
         return ("the kernel died (DeadKernelError): the cell crashed Python or ran out of memory; run the notebook "
                 "in Jupyter to see where")
-    return f"the kernel failed ({arguments.first_line(error, 300)})"
+    return f"the kernel failed ({printable(arguments.first_line(error, 300))})"
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences or control characters (tabs and newlines kept)."""
+    return CONTROL.sub("", str(text))
+
+
+def utf8(stream) -> bool:
+    return "utf" in (getattr(stream, "encoding", None) or "").lower()
+
+
+STAND_INS = {"✗": "x", "✓": "v", "⚠": "!", "█": "#", "…": "...", "—": "-", "–": "-", "→": "->", "×": "x"}
+
+
+def stand_in(error: UnicodeEncodeError) -> tuple[str, int]:
+    """An encoding error handler: ✗ → x, ✓ → v, … → ..., any other character the console lacks → ?."""
+    return "".join(STAND_INS.get(c, "?") for c in error.object[error.start:error.end]), error.end
+
+
+def any_console() -> None:
+    """Let stdout and stderr print on any console: where ✗ or a bar's █ cannot be encoded (an ASCII locale, cp1252
+    on Windows), a stand-in is printed instead of a UnicodeEncodeError at the moment a failure is reported."""
+    import codecs
+
+    codecs.register_error("vae_lab.stand_in", stand_in)
+    for stream in (sys.stdout, sys.stderr):
+        if not utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="vae_lab.stand_in")
 
 
 def save(notebook, path: Path, outputs: Path, in_place: bool) -> tuple[Path, Path]:
@@ -179,11 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-place", action="store_true", help="also write the executed notebooks back (maintainers)")
     parser.add_argument("--slides-only", action="store_true",
                         help="run nothing: write the slides of the notebooks as saved (for class, offline)")
+    any_console()
     args = parser.parse_args(argv)
     from .cache import RETRAIN_ENV, default_cache_dir
 
     notebooks = find(args.notebooks, args.notebook_dir)
-    problem = output_problem(args.output_dir)
+    problem = place_problem(notebooks, args.notebook_dir, args.output_dir, args.in_place)
     if problem:
         print(f"✗ {problem} No notebook was run.")
         return 1
@@ -191,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         return write_all_slides(notebooks, args.output_dir)
     if args.retrain:
         os.environ[RETRAIN_ENV] = "1"  # the kernels inherit it
+    os.environ[OUTPUTS_ENV] = str(args.output_dir)
+    for name in FOLDER_ENVS:  # the kernels start in the notebooks' folder: a relative path would mean another place
+        if os.environ.get(name):
+            os.environ[name] = os.path.abspath(os.environ[name])
     slides = "" if reveal_source() else " (no slides: pip install -e \".[instructor]\" for them)"
     print(describe_data(), describe_device(), f"Notebooks: {len(notebooks)}, results in {args.output_dir}{slides}.",
           sep="\n", flush=True)
@@ -201,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.stem}: {'failed' if problems else 'done'} in {row[1]}", flush=True)
         if problems:
             break
-    gifs = sorted({*args.output_dir.glob("*.gif"), *(args.notebook_dir.parent / "outputs").glob("*.gif")})
+    gifs = sorted(args.output_dir.glob("*.gif"))
     print(table(rows, gifs, default_cache_dir()))
     if problems:
         ran, left = [row[0] for row in rows[:-1]], [p.stem for p in notebooks[len(rows):]]
@@ -240,11 +310,16 @@ def run_and_save(path: Path, args: argparse.Namespace) -> tuple[tuple, list[str]
         notebook = read(path)
     except ValueError as error:
         return (path.stem, f"{time.perf_counter() - start:.0f} s", "✗ failed", None, None), [f"✗ {error}"]
-    stopped = run(path, notebook, args.timeout)
+    log = args.output_dir / f"{path.stem}.kernel.log"
+    stopped = run(path, notebook, args.timeout, log)
     number, message = stopped or (None, None)
     if stopped:
         problems.append(f"✗ {path.name} stopped at its code cell {number}: {message}" if number else
                         f"✗ {path.name}: {message}")
+        if log.is_file() and log.stat().st_size:
+            problems.append(f"  The kernel's own messages: {log}")
+    else:
+        log.unlink(missing_ok=True)
     try:
         written = save(notebook, path, args.output_dir, args.in_place and not stopped)
         if number:

@@ -24,6 +24,9 @@ WIDGET = "application/vnd.jupyter.widget-view+json"  # needs a live kernel and J
 # jupyter-server-mathjax leaves out: every formula then stays raw $...$ offline).
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 WEB_SCRIPT = re.compile(r'<script src="https?://[^"]*"[^>]*>\s*</script>\n?')  # scripts from the web (a CDN)
+# nbconvert's import of mermaid (diagrams, which no notebook draws) from a CDN: a module script naming a web address
+WEB_MODULE = re.compile(r'<script type="module">(?:(?!</script>).)*?from \'https?://(?:(?!</script>).)*</script>\n?',
+                        re.S)
 # reveal.js 3 as the RISE package ships it (its own layout) -> where nbconvert's reveal template looks (reveal.js 4's).
 REVEAL_FILES = {"js/reveal.js": "dist/reveal.js", "css/reveal.css": "dist/reveal.css",
                 "css/theme/white.css": "dist/theme/white.css", "plugin/notes/notes.js": "plugin/notes/notes.js",
@@ -80,14 +83,27 @@ def static_widgets(notebook):
     return notebook
 
 
+def title(notebook, path: Path) -> dict:
+    """nbconvert's resources naming the page: the notebook's first heading (else the file name), not "Notebook"."""
+    heading = next((line.lstrip("#").strip() for cell in notebook.cells if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if line.startswith("# ")), "")
+    return {"metadata": {"name": heading or path.name.split(".")[0]}}
+
+
+def offline(page: str) -> str:
+    """``page`` without the scripts it would fetch from the web: jQuery and require.js serve live widgets only,
+    mermaid diagrams none of the notebooks draws."""
+    return re.sub(WEB_MODULE, "", re.sub(WEB_SCRIPT, "", page))
+
+
 def write_html(notebook, path: Path) -> Path:
     """An HTML version of ``notebook`` that needs no internet: local MathJax, widgets as their static picture."""
     from nbconvert import HTMLExporter
 
     copy_mathjax(path.parent / "mathjax")
     # The classic template writes each image's alt text from its cell's metadata ("alt").
-    page = HTMLExporter(template_name="classic", mathjax_url=MATHJAX_URL).from_notebook_node(static_widgets(notebook))
-    return write_atomic(path, re.sub(WEB_SCRIPT, "", page[0]))  # jQuery and require.js serve live widgets only
+    exporter = HTMLExporter(template_name="classic", mathjax_url=MATHJAX_URL)
+    return write_atomic(path, offline(exporter.from_notebook_node(static_widgets(notebook), title(notebook, path))[0]))
 
 
 def write_slides(notebook, path: Path) -> Path:
@@ -98,5 +114,4 @@ def write_slides(notebook, path: Path) -> Path:
     copy_mathjax(path.parent / "mathjax")
     exporter = SlidesExporter(extra_template_basedirs=[str(TEMPLATES)], template_name="offline_slides",
                               reveal_url_prefix="reveal.js", reveal_theme="white", mathjax_url=MATHJAX_URL)
-    page = exporter.from_notebook_node(static_widgets(notebook))[0]
-    return write_atomic(path, re.sub(WEB_SCRIPT, "", page))
+    return write_atomic(path, offline(exporter.from_notebook_node(static_widgets(notebook), title(notebook, path))[0]))

@@ -14,11 +14,21 @@ student copy:
   works, its self-check prints ✗ with a hint, and the cells after it run on.
 
 A copy is never written over a student's work: a copy that differs from the one this
-command wrote last (its fingerprint is kept in the notebook's metadata) is kept, and
-the command says so (``--force`` replaces it). DEST may not be SOURCE or inside it.
+command wrote last (its fingerprint is kept in the notebook's metadata; an empty file
+counts as changed) is kept, and the command says so. ``--force`` replaces every changed
+copy; ``--force 01`` (a number or a name, as ``python -m vae_lab.series`` takes them;
+repeat it for several) replaces only that notebook's. Each changed copy it replaces is
+kept first as DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb (a hidden folder: nbval and
+JupyterLab's file browser leave it alone). A copy the student saves while its new one
+is being written is kept, and the new one dropped (run the command again).
+
+Nothing is written through a symbolic link: a copy's path that is a link is refused, even
+with --force, as the link may lead to the complete notebook or to the student's work
+elsewhere (replacing the link itself would quietly cut that work off). DEST may not be
+SOURCE or inside it.
 
     python -m vae_lab.student_copies                 # notebooks/*.ipynb -> student/
-    python -m vae_lab.student_copies SOURCE DEST [--force]
+    python -m vae_lab.student_copies SOURCE DEST [--force [NOTEBOOK]]...
 """
 
 from __future__ import annotations
@@ -27,8 +37,11 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import re
 import sys
+import time
+from functools import partial
 from pathlib import Path
 
 from .._files import write_atomic
@@ -40,10 +53,15 @@ TYPE_ALONG = "# TYPE ALONG:"
 # the one place a lecture time is written (checks.take reads it back from the notebook's input history)
 TYPE_ALONG_LINE = re.compile(r"# TYPE ALONG: (?P<name>\w+)(?: — lecture (?P<time>\d:\d\d:\d\d–\d:\d\d:\d\d))?$")
 FINGERPRINT = "student_copy_sha256"  # key in the copy's metadata["vae_lab"]
+BACKUPS = ".backup"  # DEST/.backup/<name>.<time>.ipynb: the changed copies --force replaced
 
 
 class CopyError(ValueError):
     """A notebook whose student copy would leak an answer or lose a line: the message names it and the cell."""
+
+
+class SavedMeanwhile(CopyError):
+    """The copy's file changed while its new version was being written: the student's save is kept."""
 
 
 def stub(source: str, where: str = "an exercise cell") -> str:
@@ -115,15 +133,77 @@ def fingerprint(notebook) -> str:
     return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
 
-def untouched(path: Path) -> bool:
-    """Whether the copy at ``path`` is as this command wrote it (or cannot be a student's work: not a notebook)."""
+def untouched(contents: bytes) -> bool:
+    """Whether a copy's ``contents`` are as this command wrote them (an empty file or a non-notebook is not)."""
     import nbformat
 
     try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception:  # not a notebook at all: nothing a student could have worked in
-        return path.stat().st_size == 0
+        notebook = nbformat.reads(contents.decode("utf-8"), as_version=4)
+    except Exception:  # not a notebook: perhaps a student's save cut short, so it is theirs to keep or --force
+        return False
     return notebook.metadata.get("vae_lab", {}).get(FINGERPRINT) == fingerprint(notebook)
+
+
+def read(path: Path):
+    """The notebook at ``path``, or a CopyError naming it and saying what to do."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:  # nbformat's NotJSONError is a ValueError
+        raise CopyError(f"{path} cannot be read as a notebook ({str(error)[:120]}): repair it (git restore {path}, or "
+                        f"open it in JupyterLab) or move it out of {path.parent}. No copy was written.") from error
+
+
+def chosen(names: list[str], notebooks: list[Path]) -> set[str]:
+    """The file names of the notebooks that ``names`` pick, by number or name as ``python -m vae_lab.series`` does."""
+    picked = set()
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb").strip()
+        matches = [path.name for path in notebooks if stem and path.stem.startswith(stem)]
+        if not matches:
+            raise CopyError(f"--force {name!r}: no notebook of {notebooks[0].parent} is called so; there are: "
+                            + ", ".join(path.stem for path in notebooks) + ". (--force alone replaces every copy; "
+                            "SOURCE and DEST go before it.)")
+        picked.update(matches)
+    return picked
+
+
+def identity(path: Path) -> tuple[int, int, int] | None:
+    """The inode, size and modification time of the file at ``path`` (not following a link); None if none is there.
+
+    A save changes one of them: JupyterLab's renames a new file (a new inode) over the old one."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def refuse_link(path: Path) -> None:
+    """Refuse a symbolic link where a copy or a backup is to be written: writing would replace what it points to."""
+    if path.is_symlink():
+        raise CopyError(f"{path} is a symbolic link (to {os.readlink(path)}): nothing is written through a link, so "
+                        f"that the file it leads to is never replaced. Remove the link (rm {path}), or move it "
+                        "elsewhere, and run the command again. No copy was written.")
+
+
+def unchanged(path: Path, before: tuple[int, int, int] | None) -> None:
+    """Raise SavedMeanwhile if the file at ``path`` is no longer the one inspected (``before``)."""
+    if identity(path) != before:
+        raise SavedMeanwhile(f"{path} was saved while its new copy was being written")
+
+
+def back_up(path: Path, contents: bytes) -> Path:
+    """Keep ``contents``, the copy at ``path`` about to be replaced, in DEST/.backup; return the backup's path."""
+    folder = path.parent / BACKUPS
+    folder.mkdir(exist_ok=True)
+    stamp, number = time.strftime("%Y%m%d-%H%M%S"), 1
+    backup = folder / f"{path.stem}.{stamp}.ipynb"
+    while os.path.lexists(backup):  # a second --force within the same second
+        number += 1
+        backup = folder / f"{path.stem}.{stamp}-{number}.ipynb"
+    return write_atomic(backup, contents)
 
 
 def check_folders(source: Path, dest: Path) -> None:
@@ -133,13 +213,20 @@ def check_folders(source: Path, dest: Path) -> None:
         raise CopyError(f"DEST {dest} is {'SOURCE' if dest_real == source_real else 'inside SOURCE'} ({source}): the "
                         "student copies would replace or mix with the complete notebooks. Choose another folder, "
                         "e.g. student.")
+    if dest.exists() and not dest.is_dir():
+        raise CopyError(f"DEST {dest} is a file, not a folder: give a folder for the copies (made if missing), "
+                        "e.g. student.")
 
 
-def make_student_copies(source: str | Path, dest: str | Path, force: bool = False) -> list[tuple[Path, str]]:
+def make_student_copies(source: str | Path, dest: str | Path,
+                        force: bool | list[str] = False) -> list[tuple[Path, str, Path | None]]:
     """Write a student copy of each ``*.ipynb`` in ``source`` into ``dest``.
 
-    Returns ``(path, what)`` per notebook, ``what`` being "wrote" or "kept" (a copy the student changed,
-    left as it is unless ``force``). Every copy is checked before any is written.
+    ``force``: True replaces every copy the student changed, a list of numbers or names (``["01"]``) only those
+    notebooks' copies; each one replaced is kept in ``dest/.backup`` first. Returns ``(path, what, backup)`` per
+    notebook, ``what`` being "wrote", "replaced" (a changed copy, forced: ``backup`` is where it was kept), "kept"
+    (a changed copy, not forced) or "saved meanwhile" (changed while its new copy was written: kept, the new one
+    dropped). Every copy is made, and every path checked, before any is written.
     """
     import nbformat
 
@@ -148,16 +235,28 @@ def make_student_copies(source: str | Path, dest: str | Path, force: bool = Fals
     if not notebooks:
         raise FileNotFoundError(f"No notebooks (*.ipynb) in {source.resolve()}.")
     check_folders(source, dest)
-    copies = [(dest / path.name, student_copy(nbformat.read(path, as_version=4), path.name)) for path in notebooks]
+    forced = {path.name for path in notebooks} if force is True else chosen(force or [], notebooks)
+    copies = [(dest / path.name, student_copy(read(path), path.name)) for path in notebooks]
+    for path in [dest / BACKUPS, *(path for path, _ in copies)]:
+        refuse_link(path)
     dest.mkdir(parents=True, exist_ok=True)
     done = []
     for path, notebook in copies:
-        if path.exists() and not force and not untouched(path):
-            done.append((path, "kept"))
-            continue
+        before = identity(path)  # first, so that a save after it is seen below, even one before the read
+        contents = path.read_bytes() if before is not None else None
+        backup = None
+        if contents is not None and not untouched(contents):
+            if path.name not in forced:
+                done.append((path, "kept", None))
+                continue
+            backup = back_up(path, contents)
         notebook.metadata.setdefault("vae_lab", {})[FINGERPRINT] = fingerprint(notebook)
-        write_atomic(path, nbformat.writes(notebook))
-        done.append((path, "wrote"))
+        try:
+            write_atomic(path, nbformat.writes(notebook), before_replace=partial(unchanged, path, before))
+        except SavedMeanwhile:
+            done.append((path, "saved meanwhile", backup))
+            continue
+        done.append((path, "replaced" if backup else "wrote", backup))
     return done
 
 
@@ -165,15 +264,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", nargs="?", default="notebooks", help="folder of the notebooks (default: notebooks)")
     parser.add_argument("dest", nargs="?", default="student", help="folder for the copies (default: student)")
-    parser.add_argument("--force", action="store_true", help="replace copies that a student has changed")
+    parser.add_argument("--force", nargs="?", action="append", const=True, metavar="NOTEBOOK",
+                        help="replace the copy of NOTEBOOK (a number such as 01, or a name) even if the student "
+                             "changed it; --force alone: every copy. Repeat it for several. Each changed copy "
+                             "replaced is kept first as DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb")
     args = parser.parse_args(argv)
+    folders = [name for name in args.force or [] if name is not True and Path(name).is_dir()]
+    if folders:  # "--force notebooks student" was read as SOURCE DEST before --force took a notebook
+        parser.error(f"--force {folders[0]}: --force takes a notebook (01, or a name), not a folder; write SOURCE and "
+                     "DEST before it: python -m vae_lab.student_copies SOURCE DEST --force")
+    force = True if args.force and True in args.force else args.force or []
     try:
-        done = make_student_copies(args.source, args.dest, force=args.force)
-    except (CopyError, FileNotFoundError) as error:
+        done = make_student_copies(args.source, args.dest, force=force)
+    except (CopyError, OSError) as error:
         sys.exit(f"✗ {error}")
-    for path, what in done:
+    for path, what, backup in done:
         if what == "kept":
-            print(f"kept {path}: it has changed since it was made (your work?); --force replaces it")
+            print(f"kept {path}: it has changed since it was made (your work?); --force {path.stem} replaces it, "
+                  f"keeping it in {path.parent / BACKUPS}")
+        elif what == "saved meanwhile":
+            print(f"kept {path}: it was saved while its new copy was being written, so the new copy was dropped; "
+                  "run the command again to renew it")
+        elif what == "replaced":
+            print(f"replaced {path}: the changed copy is kept in {backup}")
         else:
             print(f"wrote {path}")
 
