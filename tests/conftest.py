@@ -7,11 +7,17 @@ the tests marked ``full`` (the type-along copies run whole, the benchmarks' smok
 Naming a notebook or a test file on the command line runs it in either tier.
 """
 
+import re
+import warnings
 from pathlib import Path
 
 import matplotlib
 import pytest
 import torch
+from synthetic import blobs
+
+from vae_lab.beyond.variants import ConditionalVariationalAutoencoder
+from vae_lab.models import VariationalAutoencoder
 
 matplotlib.use("Agg")  # tests draw figures without a screen
 
@@ -27,6 +33,61 @@ def images():
 def no_seed_offset(monkeypatch):
     """Tests see the seeds they set, even where $VAE_LAB_SEED_OFFSET is exported for a notebook run."""
     monkeypatch.delenv("VAE_LAB_SEED_OFFSET", raising=False)
+
+
+@pytest.fixture
+def split():
+    """40 synthetic digits, labels 0..3, ten of each (``synthetic.blobs(40)``)."""
+    return blobs(40)
+
+
+@pytest.fixture
+def vae():
+    """A fresh, untrained 2-D VariationalAutoencoder, small (hidden=32) and the same in every test (seed 0)."""
+    torch.manual_seed(0)
+    return VariationalAutoencoder(2, hidden=32)
+
+
+@pytest.fixture
+def conditional():
+    """A fresh, untrained 2-D ConditionalVariationalAutoencoder (ten digits), hidden=32, seed 0."""
+    torch.manual_seed(0)
+    return ConditionalVariationalAutoencoder(2, hidden=32)
+
+
+def message_of(caught) -> str:
+    """The text of what a test caught: ``pytest.raises``'s ExceptionInfo, an exception, the warnings that
+    ``pytest.warns`` recorded (all of them, one a line), a single warning, or text (printed output)."""
+    if isinstance(caught, pytest.ExceptionInfo):
+        return str(caught.value)
+    if isinstance(caught, warnings.WarningMessage):
+        return str(caught.message)
+    if isinstance(caught, (str, BaseException)):
+        return str(caught)
+    return "\n".join(map(message_of, caught))
+
+
+def as_words(part: str) -> str:
+    """A pattern for ``part`` as written, not continuing a longer word at either end."""
+    before = r"(?<!\w)" if re.match(r"\w", part) else ""
+    after = r"(?!\w)" if re.search(r"\w$", part) else ""
+    return before + re.escape(part) + after
+
+
+def says(caught, *parts: str) -> str:
+    """Assert that a message names each of ``parts`` (and return its text): what helps a student, such as the
+    argument or object at fault, the value given and the fix to make, not the wording around them, which may change.
+
+        with pytest.raises(ValueError) as error:
+            train(model, data, lr=math.inf)
+        says(error, "lr", "inf")
+
+    Case-insensitive; a part that begins (ends) with a letter, digit or _ must not continue a longer word there, so
+    that ``"n"`` is not found in ``"an"`` nor ``"lr"`` in ``"lr_schedule"``. On failure, shows the whole message."""
+    text = message_of(caught)
+    missing = [part for part in parts if not re.search(as_words(part), text, flags=re.IGNORECASE)]
+    assert not missing, f"the message does not say {', '.join(map(repr, missing))}; it reads:\n{text}"
+    return text
 
 
 def pytest_addoption(parser):

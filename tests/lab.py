@@ -94,12 +94,14 @@ def jupyter_lab(folder: Path, log: Path, env: dict | None = None):
 
 
 @contextlib.contextmanager
-def browser():
-    """A playwright page at 1280 × 720 in Chromium; requests to any other machine are refused and counted."""
+def browser(executable: str | None = None):
+    """A playwright page at 1280 × 720 in Chromium (``executable``, else CHROMIUM); requests to any other machine are
+    refused and counted."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        chromium = playwright.chromium.launch(executable_path=executable or CHROMIUM,
+                                              args=["--no-sandbox", "--disable-gpu"])
         try:
             context = chromium.new_context(viewport=SCREEN)
             page = context.new_page()

@@ -48,9 +48,17 @@ def test_burda_mnist_runs_and_prints_ours_beside_the_published_numbers(tmp_path)
     out = run.stdout
     assert re.search(r"test images for the k = 10 estimate: 20 \(binarized once", out)
     assert re.search(r"training: 1 epochs? in [\d.]+ minutes .*the paper trained 3280 epochs", out)
-    ours = float(re.search(r"ours: -log p\(x\) ~ ([\d.]+) nats \(IWAE, k = 10\)", out).group(1))
+    ours, elbo = map(float, re.search(r"ours: -log p\(x\) ~ ([\d.]+) nats \(IWAE, k = 10\); -ELBO ([\d.]+) nats",
+                                      out).groups())
     assert 60 < ours < 550  # between the best published models and 784 ln 2 (a coin per pixel)
-    assert "86.76 nats  VAE, k = 1" in out and "85.54" in out and "84.78" in out and "89.78" in out
+    assert ours <= elbo + 0.01  # the mean of log w over k draws is below their log-mean-exp (to the 2 decimals shown)
+    # the table: the published numbers, then ours, with its difference from the VAE's (the first row) worked out
+    published = [float(nats) for nats in re.findall(r"published: +([\d.]+) nats", out)]
+    row = re.search(r"ours: +([\d.]+) nats  this run, 1 epoch \(([+-][\d.]+) from the VAE's ([\d.]+)\)", out)
+    assert row, out
+    in_table, difference, vae = map(float, row.groups())
+    assert in_table == ours and vae == published[0]  # the number it is compared with is the one listed
+    assert difference == pytest.approx(ours - vae, abs=0.011)  # ours minus the VAE's, each rounded to 0.01
     assert re.search(r"epoch   1: +[\d.]+ min +[\d.]+ nats", out)
     assert plot.stat().st_size > 1000
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import says
 from faults import python_with_full_disk, tiny_disk
 
 from vae_lab import _checks as arguments
@@ -56,7 +57,7 @@ def test_a_write_that_fails_halfway_keeps_the_old_file(tmp_path, failure, monkey
     with pytest.raises(type(failure)) as raised:
         write_atomic(path, b"the new contents")
     assert path.read_bytes() == b"old" and leftovers(tmp_path) == []
-    assert f"Nothing was written to {path}" in "".join(raised.value.__notes__)
+    says("".join(raised.value.__notes__), "nothing was written", str(path))
 
 
 def test_a_full_disk_keeps_the_old_file_and_the_error_names_it(tmp_path):
@@ -65,7 +66,9 @@ def test_a_full_disk_keeps_the_old_file_and_the_error_names_it(tmp_path):
     code = f"from vae_lab._files import write_atomic\nwrite_atomic({str(path)!r}, bytes(100_000))"
     result = python_with_full_disk(code, 10_000, cwd=os.getcwd())
     assert result.returncode != 0
-    assert f"OSError: [Errno 27] File too large: '{path}'\nNothing was written to {path}" in result.stderr
+    error = result.stderr.strip().splitlines()[-2:]  # the error, then its note
+    says(error[0], "OSError", "File too large", str(path))
+    says(error[1], "nothing was written", str(path))
     assert ".partial" not in result.stderr
     assert path.read_bytes() == b"old" * 100 and leftovers(tmp_path) == []
 
@@ -74,8 +77,9 @@ def test_a_really_full_tmpfs(tmp_path):
     with tiny_disk(tmp_path / "disk", kib=64) as disk:
         path = disk / "a.bin"
         path.write_bytes(b"old")
-        with pytest.raises(OSError, match="No space left on device") as raised:
+        with pytest.raises(OSError) as raised:
             write_atomic(path, bytes(1_000_000))
+        says(raised, "no space left", str(path))
         assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(path)
         assert path.read_bytes() == b"old" and leftovers(disk) == []
 
@@ -84,8 +88,9 @@ def test_a_read_only_file_is_refused_even_for_root(tmp_path):
     path = tmp_path / "keep.txt"
     path.write_bytes(b"mine")
     path.chmod(0o444)
-    with pytest.raises(PermissionError, match=r"keep.txt is read-only \(mode 444\), so it was not replaced"):
+    with pytest.raises(PermissionError) as error:
         write_atomic(path, b"theirs")
+    says(error, str(path), "read-only", "444", "not replaced", "chmod u+w")
     assert path.read_bytes() == b"mine" and leftovers(tmp_path) == []
 
 
@@ -118,10 +123,12 @@ def test_a_link_is_replaced_not_followed_when_asked(tmp_path, aimed_at):
 
 
 def test_a_folder_or_a_missing_folder_is_named(tmp_path):
-    with pytest.raises(IsADirectoryError, match="is a folder"):
+    with pytest.raises(IsADirectoryError) as error:
         write_atomic(tmp_path, b"x")
-    with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'no'} does not exist"):
+    says(error, str(tmp_path), "folder")
+    with pytest.raises(FileNotFoundError) as error:
         write_atomic(tmp_path / "no" / "a.txt", b"x")
+    says(error, str(tmp_path / "no"), "does not exist", "create")
 
 
 def test_write_atomic_and_file_path_speak_of_folders_alike(tmp_path):
@@ -132,8 +139,10 @@ def test_write_atomic_and_file_path_speak_of_folders_alike(tmp_path):
             with pytest.raises((OSError, ValueError)) as raised:
                 call(place)
             messages.append(str(raised.value))
-    assert messages[0].endswith("is a folder; give the name of a file inside it.")
-    assert messages[2] == f"path {str(tmp_path)!r} is a folder; give the name of a file inside it."
+    says(messages[0], str(tmp_path), "folder")
+    says(messages[2], "path", str(tmp_path), "folder")  # file_path names the argument too
+    assert messages[0].split(str(tmp_path), 1)[1] == messages[2].split(repr(str(tmp_path)), 1)[1]
+    says(messages[1], str(tmp_path / "no"), "does not exist")
     assert messages[1].split(":", 1)[1] == messages[3].split(":", 1)[1]  # "the folder ... does not exist. Create it"
 
 
@@ -142,15 +151,17 @@ def test_an_unwritable_folder_names_the_target_not_the_temporary_file(tmp_path, 
         raise PermissionError(errno.EACCES, "Permission denied", str(name))
 
     monkeypatch.setattr(files.os, "open", refused)  # as a folder without write permission (root is never refused)
-    with pytest.raises(PermissionError, match="Permission denied") as raised:
+    with pytest.raises(PermissionError) as raised:
         write_atomic(tmp_path / "a.txt", b"x")
     assert raised.value.filename == str(tmp_path / "a.txt") and ".partial" not in str(raised.value)
-    assert "the file there before, if any, is unchanged" in raised.value.__notes__[0]
+    says(raised, "permission denied", str(tmp_path / "a.txt"))
+    says(raised.value.__notes__[0], "unchanged")  # the file there before, if any
 
 
 def test_contents_of_another_type_are_refused(tmp_path):
-    with pytest.raises(TypeError, match="contents must be bytes or a str, got int"):
+    with pytest.raises(TypeError) as error:
         write_atomic(tmp_path / "a.txt", 3)
+    says(error, "contents", "bytes", "str", "int")
     assert leftovers(tmp_path) == [] and not (tmp_path / "a.txt").exists()
 
 

@@ -3,6 +3,7 @@ from functools import partial
 
 import pytest
 import torch
+from conftest import says
 from synthetic import blobs
 from torch.distributions import Bernoulli, Normal
 
@@ -125,24 +126,39 @@ def test_log_weights_are_one_per_sample_and_image():
 
 
 @pytest.mark.parametrize(
-    "model, kwargs, error, name",
-    [
-        (VariationalAutoencoder(2, hidden=16), {"k": 0}, ValueError, "k"),
-        (VariationalAutoencoder(2, hidden=16), {"k": 2.5}, TypeError, "k"),
-        (VariationalAutoencoder(2, hidden=16), {"batch_size": 0}, ValueError, "batch_size"),
-        (VariationalAutoencoder(2, hidden=16), {"likelihood": "poisson"}, ValueError, "likelihood"),
-        (Autoencoder(2, hidden=16), {}, TypeError, "variational"),
-        (ConditionalVariationalAutoencoder(2, hidden=16), {}, ValueError, "images only"),
+    "kwargs, error, parts",
+    [  # the argument, the value given, what it must be
+        ({"k": 0}, ValueError, ["k", "0", "10,000"]),
+        ({"k": 2.5}, TypeError, ["k", "2.5", "float"]),
+        ({"batch_size": 0}, ValueError, ["batch_size", "0", ">= 1"]),
+        ({"likelihood": "poisson"}, ValueError, ["likelihood", "'poisson'", "'gaussian'", "'bernoulli'"]),
     ],
 )
-def test_bad_arguments_are_named(model, kwargs, error, name):
-    with pytest.raises(error, match=rf"\b{name}\b"):
-        iwae_estimate(model, sample_images(4), **kwargs)
+def test_bad_arguments_are_named(vae, kwargs, error, parts):
+    with pytest.raises(error) as raised:
+        iwae_estimate(vae, sample_images(4), **kwargs)
+    says(raised, *parts)
 
 
-def test_pixels_outside_0_1_are_refused():
-    with pytest.raises(ValueError, match="expected \\[0, 1\\]"):
-        iwae_estimate(VariationalAutoencoder(2, hidden=16), sample_images(4) * 255, k=2)
+@pytest.mark.parametrize(
+    "model, error, parts",
+    [
+        (Autoencoder(2, hidden=16), TypeError, ["Autoencoder", "VariationalAutoencoder(2)"]),
+        (ConditionalVariationalAutoencoder(2, hidden=16), ValueError, ["images only",
+                                                                       "ConditionalVariationalAutoencoder"]),
+    ],
+)
+def test_a_model_without_an_estimate_is_named(model, error, parts):
+    with pytest.raises(error) as raised:
+        iwae_estimate(model, sample_images(4))
+    says(raised, "iwae_estimate", *parts)
+
+
+def test_pixels_outside_0_1_are_refused(vae):
+    x = sample_images(4) * 255
+    with pytest.raises(ValueError) as error:
+        iwae_estimate(vae, x, k=2)
+    says(error, "data", f"{x.max().item():g}", "[0, 1]", "by 255")
 
 
 def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
@@ -154,13 +170,15 @@ def test_bits_per_dim_of_a_fair_coin_per_pixel_is_one():
     assert bits_per_dim(nats) == pytest.approx(1.0)
     assert bits_per_dim(87.0) == pytest.approx(87.0 / 784 / math.log(2))
     assert bits_per_dim(10.0, dims=10) == pytest.approx(1 / math.log(2))
-    with pytest.raises(TypeError, match="nats_per_image"):
+    with pytest.raises(TypeError) as error:
         bits_per_dim("87")
+    says(error, "nats_per_image", "'87'", "str")
 
 
-def test_the_optimal_sigma_likelihood_is_refused_with_a_reason():
-    with pytest.raises(ValueError, match="each image on its own"):
-        iwae_estimate(VariationalAutoencoder(2), torch.rand(4, 1, 28, 28), k=2, likelihood="optimal-sigma")
+def test_the_optimal_sigma_likelihood_is_refused_with_a_reason(vae):
+    with pytest.raises(ValueError) as error:
+        iwae_estimate(vae, torch.rand(4, 1, 28, 28), k=2, likelihood="optimal-sigma")
+    says(error, "iwae_estimate", "'optimal-sigma'", "each image", "'gaussian'", "'bernoulli'")
 
 
 def images_and_reconstructions(seed=0):
@@ -197,8 +215,9 @@ def test_reconstruction_loss_picks_the_likelihood():
 @pytest.mark.parametrize("function", [reconstruction_loss, log_likelihood])
 def test_an_unknown_likelihood_is_named_with_the_choices(function):
     x_hat, x = images_and_reconstructions()
-    with pytest.raises(ValueError, match="poisson"):
+    with pytest.raises(ValueError) as error:
         function(x_hat, x, "poisson")
+    says(error, "likelihood", "'poisson'", "'gaussian'", "'bernoulli'", "'optimal-sigma'")
 
 
 def test_gaussian_log_likelihood_is_the_density_of_n_x_hat_half():
@@ -219,8 +238,9 @@ def test_bernoulli_log_likelihood_is_the_bernoulli_density():
 @pytest.mark.parametrize("x_hat_shape", [(4, 784), (4, 28, 28), (1, 1, 28, 28)])
 def test_reconstructions_of_another_shape_are_named_not_broadcast(loss, x_hat_shape):
     x = torch.rand(4, 1, 28, 28)
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError) as error:
         loss(torch.rand(x_hat_shape), x)
+    says(error, "x_hat", str(x_hat_shape), "(4, 1, 28, 28)", "x_hat.view_as(x)")
 
 
 def test_optimal_sigma_nll_is_the_gaussian_nll_at_the_batchs_root_mean_squared_error():
@@ -251,8 +271,7 @@ def test_optimal_sigma_has_a_floor_for_a_perfect_reconstruction():
     assert reconstruction_loss(x, x, "optimal-sigma").item() == pytest.approx(optimal_sigma_nll(x, x).item())
 
 
-def test_likelihood_loss_is_the_chosen_reconstruction_plus_beta_kl(images):
-    vae = VariationalAutoencoder(2, hidden=16)
+def test_likelihood_loss_is_the_chosen_reconstruction_plus_beta_kl(vae, images):
     for likelihood, reconstruction in (("gaussian", sse), ("bernoulli", bce), ("optimal-sigma", optimal_sigma_nll)):
         torch.manual_seed(1)
         total, recon, kl = likelihood_loss(vae, images, likelihood=likelihood, beta=3.0)
@@ -277,18 +296,17 @@ def test_bernoulli_likelihood_trains_on_the_cross_entropy():
     assert evaluate(model, data, loss=loss)["recon"] == pytest.approx(expected.item() / len(data), rel=0.05)
 
 
-def test_the_optimal_sigma_likelihood_trains():
-    set_seed(0)
-    model = VariationalAutoencoder(2, hidden=32)
+def test_the_optimal_sigma_likelihood_trains(vae):
+    model = vae
     history = train(model, blobs(), epochs=3, batch_size=64, lr=3e-3, progress=False,
                     loss=partial(likelihood_loss, likelihood="optimal-sigma"))
     assert history.recon[-1] < history.recon[0]
 
 
-def test_an_unknown_likelihood_stops_training_with_its_name():
-    model = VariationalAutoencoder(2, hidden=16)
-    before = [p.clone() for p in model.parameters()]
+def test_an_unknown_likelihood_stops_training_with_its_name(vae):
+    before = [p.clone() for p in vae.parameters()]
     for run in (train, evaluate):
-        with pytest.raises(ValueError, match="laplace"):
-            run(model, blobs(8), loss=partial(likelihood_loss, likelihood="laplace"))
-    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # no step was taken
+        with pytest.raises(ValueError) as error:
+            run(vae, blobs(8), loss=partial(likelihood_loss, likelihood="laplace"))
+        says(error, "likelihood", "'laplace'", "'gaussian'")
+    assert all(torch.equal(a, b) for a, b in zip(before, vae.parameters()))  # no step was taken

@@ -46,9 +46,8 @@ def test_the_vae_is_the_autoencoder_with_a_variational_encoder(images):
     torch.testing.assert_close(x_hat, vae.decoder(vae.encoder(images)))
 
 
-def test_the_vae_computes_the_lectures_code_with_the_true_kl(images):
+def test_the_vae_computes_the_lectures_code_with_the_true_kl(vae, images):
     """The lecture's forward written out independently, on the same weights and the same noise."""
-    vae = VariationalAutoencoder(2)
     torch.manual_seed(3)
     x_hat = vae(images)
     e, d = vae.encoder, vae.decoder
@@ -105,8 +104,8 @@ def test_variational_encoder_keeps_mu_sigma_and_the_kl(images):
     torch.testing.assert_close(encoder.kl, kl_divergence(encoder.mu, encoder.log_sigma).sum())
 
 
-def test_the_vae_samples_but_its_mean_code_is_deterministic(images):
-    model = VariationalAutoencoder(2)
+def test_the_vae_samples_but_its_mean_code_is_deterministic(vae, images):
+    model = vae
     first = model(images)
     mu = model.encoder.mu
     assert not torch.equal(model(images), first)

@@ -124,3 +124,32 @@ def test_saved_cells_carry_no_execution_timestamps(path):
     """A re-run must not rewrite every cell's metadata: the diff of a one-word change stays one word."""
     stamped = [i for i, cell in enumerate(cells(path)) if "execution" in cell.metadata]
     assert stamped == [], f"cells {stamped} carry execution timestamps; run python -m vae_lab.series, which drops them"
+
+
+READING_CHECK = "reading-check"  # asserts pinning a reading to the saved run (student_copies drops them)
+ASSERT = re.compile(r"\s*assert\b")
+VISIBLE_ASSERTS = 10  # the asserts that teach (a hand-made result equal to the library's, ...) stay in sight
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_reading_checks_are_hidden_skipped_on_slides_and_show_nothing(path):
+    for index, cell in enumerate(cells(path)):
+        if READING_CHECK in cell.metadata.get("tags", []):
+            where = f"cell {index}: {cell.source[:80]!r}"
+            assert cell.cell_type == "code", where
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, where
+            assert cell.metadata.get("slideshow", {}).get("slide_type") == "skip", where
+            assert cell.outputs == [], f"{where} shows {cell.outputs}: a reading check prints nothing"
+
+
+def test_at_most_ten_asserts_stand_in_the_students_way():
+    """The asserts that only pin a reading to the saved run live in hidden ``reading-check`` cells."""
+    visible = {path.name: [line.strip() for cell in cells(path)
+                           if cell.cell_type == "code" and READING_CHECK not in cell.metadata.get("tags", [])
+                           for line in cell.source.splitlines() if ASSERT.match(line)]
+               for path in NOTEBOOKS}
+    count = sum(len(lines) for lines in visible.values())
+    listing = "\n".join(f"{name} ({len(lines)}):" + "".join(f"\n    {line}" for line in lines)
+                        for name, lines in visible.items() if lines)
+    assert count <= VISIBLE_ASSERTS, (f"{count} asserts in visible code cells (at most {VISIBLE_ASSERTS}); move those "
+                                      f"that pin a reading into a cell tagged '{READING_CHECK}':\n{listing}")

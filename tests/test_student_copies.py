@@ -1,11 +1,11 @@
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import says
 from lecture_code import LECTURE, PREWORK
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -49,8 +49,9 @@ def test_the_command_writes_one_copy_per_notebook(tmp_path, capsys):
 
 
 def test_no_notebooks_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="No notebooks"):
+    with pytest.raises(FileNotFoundError) as error:
         make_student_copies(tmp_path, tmp_path / "out")
+    says(error, "no notebooks", "*.ipynb", str(tmp_path))
 
 
 def test_the_series_has_exercises_with_solutions(tmp_path):
@@ -87,31 +88,36 @@ def test_a_type_along_cell_of_any_name_is_emptied_the_names_are_the_notebooks():
     assert copy.cells[0].source == "# TYPE ALONG: Sampler — lecture 0:10:00–0:11:00\n# Type the function.\n"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("# TYPE ALONG: Encoder-1\n# Type it.\nclass Encoder: pass", "starts"),
-    ("# TYPE ALONG:\n# Type it.\nclass Encoder: pass", "starts"),
-    ("# TYPE ALONG: Encoder\nclass Encoder: pass", "second comment line"),
-    ("# TYPE ALONG: train — lecture 8:52\n# Type it.\ndef train(): pass", "starts"),
+@pytest.mark.parametrize("source, parts", [  # the line at fault, and the form a first line must have
+    ("# TYPE ALONG: Encoder-1\n# Type it.\nclass Encoder: pass", ["'# TYPE ALONG: Encoder-1'", "<name>"]),
+    ("# TYPE ALONG:\n# Type it.\nclass Encoder: pass", ["'# TYPE ALONG:'", "<name>"]),
+    ("# TYPE ALONG: Encoder\nclass Encoder: pass", ["second comment line"]),
+    ("# TYPE ALONG: train — lecture 8:52\n# Type it.\ndef train(): pass", ["'# TYPE ALONG: train — lecture 8:52'",
+                                                                              "h:mm:ss–h:mm:ss"]),
 ])
-def test_a_malformed_type_along_cell_stops_the_command_with_its_cell_named(source, message):
-    with pytest.raises(CopyError, match=rf"nb\.ipynb, cell 1.*{message}"):
+def test_a_malformed_type_along_cell_stops_the_command_with_its_cell_named(source, parts):
+    with pytest.raises(CopyError) as error:
         student_copy(new_notebook(cells=[new_markdown_cell("# T"), new_code_cell(source)]), "nb.ipynb")
+    says(error, "nb.ipynb", "cell 1", *parts)
 
 
-@pytest.mark.parametrize("source, message", [
-    ("def f():\n    # BEGIN SOLUTION\n    return 1\ncheck(f)", "no '# END SOLUTION'"),
-    ("def f():\n    return 1", "no line '# BEGIN SOLUTION'"),
-    ("def f():\n    #BEGIN SOLUTION\n    return 1\n    #END SOLUTION", "no line '# BEGIN SOLUTION'"),
+@pytest.mark.parametrize("source, parts", [
+    ("def f():\n    # BEGIN SOLUTION\n    return 1\ncheck(f)", ["'# BEGIN SOLUTION'", "'# END SOLUTION'"]),
+    ("def f():\n    return 1", ["'exercise'", "'# BEGIN SOLUTION'"]),
+    ("def f():\n    #BEGIN SOLUTION\n    return 1\n    #END SOLUTION", ["'exercise'", "'# BEGIN SOLUTION'",
+                                                                         "with its space"]),
 ])
-def test_an_exercise_cell_that_would_leak_or_drop_stops_the_command(source, message):
-    with pytest.raises(CopyError, match=rf"nb\.ipynb, cell 0.*{message}"):
+def test_an_exercise_cell_that_would_leak_or_drop_stops_the_command(source, parts):
+    with pytest.raises(CopyError) as error:
         student_copy(new_notebook(cells=[exercise(source)]), "nb.ipynb")
+    says(error, "nb.ipynb", "cell 0", *parts)
 
 
 def test_markers_in_an_untagged_cell_are_refused():
-    with pytest.raises(CopyError, match="not tagged"):
+    with pytest.raises(CopyError) as error:
         source = "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"
         student_copy(new_notebook(cells=[new_code_cell(source)]))
+    says(error, "cell 0", "'# BEGIN SOLUTION'", "not tagged", "'exercise'")
 
 
 def test_reading_checks_are_dropped():
@@ -125,11 +131,14 @@ def test_dest_that_is_source_or_inside_it_is_refused_and_nothing_is_written(tmp_
     nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
     (tmp_path / "link").symlink_to(tmp_path / "src")
     before = (tmp_path / "src" / "01_a.ipynb").read_bytes()
-    with pytest.raises(CopyError, match="DEST"):
+    with pytest.raises(CopyError) as error:
         make_student_copies(tmp_path / "src", tmp_path / dest)
+    says(error, "DEST", str(tmp_path / dest), "SOURCE", str(tmp_path / "src"), "another folder")
     assert (tmp_path / "src" / "01_a.ipynb").read_bytes() == before
-    with pytest.raises(SystemExit, match="✗ DEST"):
+    with pytest.raises(SystemExit) as error:
         main([str(tmp_path / "src"), str(tmp_path / dest)])
+    assert str(error.value).startswith("✗")
+    says(error, "DEST", str(tmp_path / dest), "SOURCE", "another folder")
 
 
 def test_a_copy_the_student_worked_in_is_kept_unless_forced(tmp_path, capsys):
@@ -195,13 +204,14 @@ def test_force_with_a_notebook_replaces_only_that_copy_and_keeps_it_as_a_backup(
     printed = capsys.readouterr().out
     [backup] = (out / ".backup").iterdir()
     assert backup.name.startswith("01_a.") and "my work in 01_a" in backup.read_text()
-    assert f"replaced {out / '01_a.ipynb'}: the changed copy is kept in {backup}" in printed
+    says(printed, f"replaced {out / '01_a.ipynb'}", f"kept in {backup}")
     assert "my work in 01_a" not in (out / "01_a.ipynb").read_text()
     assert "my work in 02_b" in (out / "02_b.ipynb").read_text() and f"kept {out / '02_b.ipynb'}" in printed
     main(["--force", "02_b.ipynb", src, str(out)])  # by name, and before the folders
     assert "my work in 02_b" not in (out / "02_b.ipynb").read_text() and len(list((out / ".backup").iterdir())) == 2
-    with pytest.raises(SystemExit, match=r"✗ --force '03': no notebook .* 01_a, 02_b"):
+    with pytest.raises(SystemExit) as error:
         main([src, str(out), "--force", "03"])
+    says(error, "--force", "'03'", src, "01_a", "02_b")  # what was asked for, where, and what there is
     with pytest.raises(SystemExit) as refused:  # the old order, "--force SOURCE DEST": the folder is named
         main(["--force", src, str(out)])
     assert refused.value.code == 2 and "takes a notebook" in capsys.readouterr().err
@@ -219,8 +229,10 @@ def test_a_copy_path_that_is_a_link_is_refused_even_forced_and_nothing_is_writte
     (tmp_path / "out" / "02_b.ipynb").symlink_to(linked[target])
     before = {path: path.read_bytes() for path in [*(tmp_path / "src").iterdir(), tmp_path / "empty.ipynb"]}
     for force in ([], ["--force"]):
-        with pytest.raises(SystemExit, match=r"✗ .*02_b\.ipynb is a symbolic link \(to \.\./.*rm "):
+        with pytest.raises(SystemExit) as error:
             main([str(tmp_path / "src"), str(tmp_path / "out"), *force])
+        link = tmp_path / "out" / "02_b.ipynb"
+        says(error, str(link), "symbolic link", linked[target], f"rm {link}")  # the link, where it leads, the fix
     assert {path: path.read_bytes() for path in before} == before and not (tmp_path / "gone").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["02_b.ipynb"]  # 01_a waits as well
 
@@ -230,8 +242,9 @@ def test_a_backup_folder_that_is_a_link_is_refused(tmp_path):
     nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / ".backup").symlink_to(tmp_path / "src")
-    with pytest.raises(SystemExit, match=r"\.backup is a symbolic link"):
+    with pytest.raises(SystemExit) as error:
         main([str(tmp_path / "src"), str(tmp_path / "out"), "--force"])
+    says(error, str(tmp_path / "out" / ".backup"), "symbolic link", str(tmp_path / "src"))
     assert [p.name for p in (tmp_path / "src").iterdir()] == ["01_a.ipynb"]
 
 
@@ -273,15 +286,15 @@ def test_a_save_while_the_copy_is_written_is_kept(tmp_path, monkeypatch, capsys,
     capsys.readouterr()
     main([str(tmp_path / "src"), str(out), *(["--force"] if force else [])])
     assert "saved during the re-make" in copy_path.read_text()
-    assert f"kept {copy_path}: it was saved while its new copy was being written" in capsys.readouterr().out
+    says(capsys.readouterr().out, f"kept {copy_path}", "saved while")
     assert sorted(p.name for p in out.iterdir()) == ([".backup", "01_a.ipynb"] if force else ["01_a.ipynb"])
 
 
-@pytest.mark.parametrize("fault, message", [
-    ("dest is a file", r"✗ DEST .*out is a file, not a folder"),
-    ("source is not JSON", r"✗ .*01_a\.ipynb cannot be read as a notebook \(Notebook does not appear to be JSON"),
+@pytest.mark.parametrize("fault, path, parts", [
+    ("dest is a file", "out", ["DEST", "not a folder"]),
+    ("source is not JSON", "src/01_a.ipynb", ["cannot be read as a notebook", "JSON"]),
 ])
-def test_a_bad_dest_or_a_notebook_that_is_not_json_is_one_sentence(tmp_path, fault, message):
+def test_a_bad_dest_or_a_notebook_that_is_not_json_is_one_sentence(tmp_path, fault, path, parts):
     """Issue #33, 11: one line naming the path and what to do, exit status 1, no traceback."""
     (tmp_path / "src").mkdir()
     if fault == "dest is a file":
@@ -292,4 +305,5 @@ def test_a_bad_dest_or_a_notebook_that_is_not_json_is_one_sentence(tmp_path, fau
     run = subprocess.run([sys.executable, "-m", "vae_lab.student_copies", str(tmp_path / "src"), str(tmp_path / "out")],
                          capture_output=True, text=True)
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert re.fullmatch(message + r".*\n", run.stderr), run.stderr
+    assert run.stderr.startswith("✗ ") and run.stderr.count("\n") == 1, run.stderr  # one line
+    says(run.stderr, str(tmp_path / path), *parts)

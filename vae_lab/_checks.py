@@ -50,7 +50,8 @@ def labels(y: object, n: int, classes: int, name: str = "y") -> Tensor:
         raise TypeError(f"This model needs the digit of each image: give {name} as a tensor of {n} labels (e.g. "
                         f"mnist.train.labels[:{n}]), or the data as a Split with its labels; got {name}={y!r}.")
     if y.shape != (n,):
-        raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}.")
+        counts = f": {len(y):,} labels for {n:,} images" if y.dim() == 1 else ""
+        raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}{counts}.")
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"{name} must hold whole-number labels (e.g. torch.long), got dtype {y.dtype}.")
     if y.min() < 0 or y.max() >= classes:

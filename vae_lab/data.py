@@ -112,7 +112,8 @@ def labels(y: object, n: int, name: str = "labels") -> Tensor:
         raise TypeError(f"{name} must hold whole-number labels, one per image (e.g. a torch.long tensor), got "
                         f"{type(y).__name__ if not isinstance(y, Tensor) else y.dtype}.")
     if y.shape != (n,):
-        raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}.")
+        counts = f": {len(y):,} labels for {n:,} images" if y.dim() == 1 else ""
+        raise ValueError(f"{name} must hold one label per image, shape ({n},), got shape {tuple(y.shape)}{counts}.")
     return y.long()
 
 

@@ -310,7 +310,7 @@ def single_image(name: str, x: object) -> Tensor:
     x = arguments.images(x, name)
     if len(x) != 1:
         raise ValueError(f"{name} must be one image, shape (1, 28, 28), got a batch of {len(x)}.")
-    return x.reshape(1, *IMAGE_SHAPE)
+    return arguments.pixels(x, name)  # NaN, inf or pixels beyond [0, 1] named as x_1 or x_2, not as codes
 
 
 def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -> tuple[Tensor, Tensor]:
@@ -328,6 +328,10 @@ def interpolate_codes(model: nn.Module, x_1: Tensor, x_2: Tensor, n: int = 12) -
     x = torch.cat([single_image("x_1", x_1).cpu(), single_image("x_2", x_2).cpu()])
     n = arguments.whole("n", n, low=2, high=arguments.MAX_IMAGES)
     z_1, z_2 = encode(model, x)
+    for name, code in (("x_1", z_1), ("x_2", z_2)):
+        if not torch.isfinite(code).all():
+            raise ValueError(f"The model encodes {name} to a NaN or infinite code, so there is no path to draw: its "
+                             "weights are NaN, infinite or too large. Train it again with a lower lr.")
     z = z_1 + torch.linspace(0, 1, n).unsqueeze(1) * (z_2 - z_1)  # (n, latent_dims)
     return z, decode(model, z)
 
@@ -375,7 +379,8 @@ def interpolate_gif(model: nn.Module, path, x_1: Tensor, x_2: Tensor, n: int = 5
 def plot_losses(history: History, ax=None) -> Figure:
     """Reconstruction and KL per image against epoch (test values dashed, if any); no KL line if it is all zero."""
     if not isinstance(history, History) or len(history) == 0:
-        raise ValueError("history must be the non-empty History that train() returned.")
+        given = "an empty History" if isinstance(history, History) else f"a {type(history).__name__}"
+        raise ValueError(f"history must be the non-empty History that train() returned, got {given}.")
     epochs = range(1, len(history) + 1)
     fig, ax = figure(ax, (8, 4.5), "Training losses", "epoch", "loss per image (log scale)")
     for key, name in (("recon", "reconstruction (sum of squared errors)"), ("kl", "KL divergence")):
@@ -394,7 +399,12 @@ def plot_reconstructions(model: nn.Module, data: Split | Tensor, n: int = 10, ax
     """The first ``n`` images of ``data`` (top row) above their reconstructions (bottom row)."""
     n = arguments.whole("n", n, high=arguments.MAX_IMAGES // 2)
     x = arguments.images(data.images if isinstance(data, Split) else data, "data")[:n].reshape(-1, *IMAGE_SHAPE)
-    y = data.labels[: len(x)] if isinstance(data, Split) and getattr(model, "classes", None) else None
+    y = None
+    if getattr(model, "classes", None):  # a conditional model is told each image's digit: one label per image
+        if not isinstance(data, Split) or data.labels is None:
+            raise TypeError(f"{type(model).__name__} needs the digit of each image: give data as a Split with its "
+                            "labels, such as mnist.test.")
+        y = arguments.digits(data.labels, len(data.images))[: len(x)]
     device = arguments.device_of(model, "plot_reconstructions")
     with evaluation_mode(model):
         x_hat = batchwise(model, x, y, device, EVAL_BATCH_SIZE)

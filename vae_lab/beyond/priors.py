@@ -167,7 +167,8 @@ class PriorVariationalAutoencoder(VariationalAutoencoder):
             self.prior = StandardNormalPrior(self.latent_dims)
         else:
             default = COMPONENTS if kind == "mixture" else PSEUDO_INPUTS
-            self.prior = self.PRIORS[kind](self.latent_dims, default if components is None else components)
+            k = default if components is None else arguments.whole("components", components, high=10_000)
+            self.prior = self.PRIORS[kind](self.latent_dims, k)  # named components, as given: not pseudo_inputs
 
     def log_prior(self, z: Tensor) -> Tensor:
         """log p(z), shape ``z.shape[:-1]`` for codes ``(..., latent_dims)``. Overwrites the encoder's attributes

@@ -8,7 +8,10 @@ selector. The page makes no network request of any kind.
 
 For scripts and tests: opening the file with ``#z=a,b`` (and ``&y=digit`` for a
 conditional model) at the end of its address puts the decoded 784 pixel intensities,
-as a JSON list, into the element with id ``decoded``.
+as a JSON list, into the element with id ``decoded``. Only a digit of the model (``0``..``classes - 1``) is
+taken from the address; any other ``y`` draws digit 0, and the page says which digit it draws.
+A model whose codes or decoded pixels are not finite gets no page (the old one stays), and the page's
+own loops over the codes' range end whatever the codes hold.
 """
 
 import base64
@@ -16,6 +19,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import nn
 
 from .. import _checks as arguments
@@ -23,7 +27,7 @@ from .._files import write_atomic
 from ..beyond.variants import ConditionalDecoder
 from ..data import Split
 from ..models import Decoder
-from ..plots import encode
+from ..plots import decode, encode
 from .checkpoints import finite
 
 MAX_BYTES = 3 * 10**6  # the page's size limit; weights go to float16 beyond it
@@ -57,13 +61,26 @@ def export_explorer(model: nn.Module, data: Split, path, max_points: int = 5000)
     n = min(len(data), arguments.whole("max_points", max_points, high=20_000))
     images, labels = arguments.pixels(data.images[:n], "data.images"), arguments.digits(data.labels, len(data))[:n]
     codes = encode(model, Split(images, labels)).numpy().astype(np.float32)
-    config = {"classes": getattr(model, "classes", 0), "hidden": model.decoder.linear1.out_features,
+    if not np.isfinite(codes).all():
+        raise ValueError(f"The model encodes {int((~np.isfinite(codes)).any(axis=1).sum()):,} of the {n:,} images of "
+                         "data to infinite or NaN codes (its weights are finite, but too large), so the page could "
+                         "draw no scatter; nothing was written. Train it again with a lower lr.")
+    classes = getattr(model, "classes", 0)
+    if not torch.isfinite(decode(model, torch.from_numpy(codes), labels if classes else None)).all():
+        raise ValueError("The model decodes the codes of data to NaN or infinite pixels (its weights are finite, but "
+                         "too large), so the page would show blank digits; nothing was written. Train it again with "
+                         "a lower lr.")
+    config = {"classes": classes, "hidden": model.decoder.linear1.out_features,
               "codes": packed(codes), "labels": packed(labels.numpy().astype(np.uint8)),
               "title": f"{type(model).__name__}: {n:,} test codes"}
     layers = [model.decoder.linear1.weight, model.decoder.linear1.bias,
               model.decoder.linear2.weight, model.decoder.linear2.bias]
     weights = np.concatenate([t.detach().cpu().float().numpy().ravel() for t in layers])
     config["dtype"] = "float32" if 4 * weights.size * 4 / 3 < MAX_BYTES - 500_000 else "float16"
+    if config["dtype"] == "float16" and np.abs(weights).max() > np.finfo(np.float16).max:  # 65,504
+        raise ValueError(f"The decoder has weights up to {np.abs(weights).max():.3g}, beyond float16's 65,504, the "
+                         "precision the page keeps them in to stay under its size limit; nothing was written. Use a "
+                         "smaller hidden layer, or train with a lower lr.")
     config["weights"] = packed(weights.astype(config["dtype"]))
     page = PAGE.read_text(encoding="utf-8").replace("/*CONFIG*/null", script_safe(json.dumps(config)))
     if len(page) > MAX_BYTES:
