@@ -4,7 +4,14 @@ take: the video's code, typed as on screen, is checked and used; a wrong one get
 lecture time of its notebook's ``# TYPE ALONG`` line. check_*: ✓ for right answers, ✗ with a hint for wrong ones.
 """
 
+import importlib.util
 import json
+import os
+import signal
+import sys
+import textwrap
+import threading
+import time
 from pathlib import Path
 
 import matplotlib
@@ -14,9 +21,11 @@ import torch
 
 matplotlib.use("Agg")
 
-from lecture_code import LECTURE, PREWORK, namespace  # noqa: E402
+from conftest import says  # noqa: E402
+from lecture_code import LECTURE, PREAMBLE, PREWORK, namespace  # noqa: E402
 
 from vae_lab import Decoder, VariationalEncoder, kl_divergence, models, reparameterize  # noqa: E402
+from vae_lab.course import checks  # noqa: E402
 from vae_lab.course.checks import (  # noqa: E402
     TYPE_ALONG,
     check_interpolate,
@@ -67,7 +76,8 @@ def test_the_prework_typed_as_on_screen_is_used(name, capsys):
     scope = namespace(*PREWORK_NAMES)
     exec(PREWORK["train"], scope)  # the autoencoder's loop
     result, line = taken(name, scope, capsys, variational=False)
-    assert result is scope[name] and line == f"✓ {name}: yours is used from here on."
+    assert result is scope[name] and line.startswith(f"✓ {name}") and "\n" not in line
+    says(line, "yours is used")
 
 
 @pytest.mark.parametrize("name", ["VariationalAutoencoder", "train", "interpolate", "interpolate_gif"])
@@ -202,7 +212,7 @@ def test_in_ipython_take_reads_the_time_from_the_cells_run(capfd):
                  'interpolate = take("interpolate", globals())'):
         shell.run_cell(cell, store_history=True)
     time = LECTURE_MARKERS["interpolate"].split(" — lecture ")[1]
-    assert f"interpolate is not typed yet (lecture {time})" in capfd.readouterr().out
+    says(capfd.readouterr().out, "interpolate", "not typed yet", f"(lecture {time})")
 
 
 def test_every_type_along_cell_of_the_notebooks_has_a_registration_and_its_time_is_read(capsys):
@@ -228,7 +238,8 @@ def test_a_stub_left_as_it_is_says_not_written_yet(capsys):
     scope = namespace()
     exec("def plot_latent_1d(autoencoder, data, num_batches):\n    raise NotImplementedError('your code here')", scope)
     result, line = taken("plot_latent_1d", scope, capsys)
-    assert result is fallback("plot_latent_1d") and line.startswith("✗ plot_latent_1d: not written yet")
+    assert result is fallback("plot_latent_1d") and line.startswith("✗ plot_latent_1d")
+    says(line, "not written yet")
 
 
 def test_a_check_leaves_the_notebooks_random_numbers_as_they_were(capsys):
@@ -242,8 +253,9 @@ def test_a_check_leaves_the_notebooks_random_numbers_as_they_were(capsys):
 
 
 def test_an_unknown_name_is_refused():
-    with pytest.raises(ValueError, match="Encoder"):
+    with pytest.raises(ValueError) as error:
         take("Encodr", {})
+    says(error, "'Encodr'", "'Encoder'")  # the name given, and the names take knows
 
 
 def test_the_library_takes_over_where_the_students_plots_are_missing(tmp_path):
@@ -254,13 +266,16 @@ def test_the_library_takes_over_where_the_students_plots_are_missing(tmp_path):
                                                                       torch.arange(40) % 10), batch_size=8)
     x, y = next(iter(data))
     assert fallback("train")(vae, data, 1) is vae
-    with pytest.warns(UserWarning, match="keeps no mu"):
+    with pytest.warns(UserWarning) as caught:
         fallback("plot_latent")(vae, data)
+    says(caught, "no mu", "self.mu = mu")  # why the codes are random samples, and the line that keeps the mean
     fallback("plot_reconstructed")(vae, r0=(-3, 3), r1=(-3, 3))
-    with pytest.warns(UserWarning, match="keeps no mu"):
+    with pytest.warns(UserWarning) as caught:
         fallback("interpolate")(vae, x[y == 1][0], x[y == 0][0], 5)
-    with pytest.warns(UserWarning, match="keeps no mu"):
+    says(caught, "no mu", "self.mu = mu")
+    with pytest.warns(UserWarning) as caught:
         path = fallback("interpolate_gif")(vae, str(tmp_path / "vae"), x[y == 1][0], x[y == 0][0], 4)
+    says(caught, "no mu", "self.mu = mu")
     assert path.name == "vae.gif" and path.is_file()
     vae_1 = models.VariationalAutoencoder(1)
     assert len(fallback("plot_reconstructed_1d")(vae_1, n=4).axes[0].images) == 1
@@ -272,7 +287,7 @@ def test_an_untyped_autoencoder_is_built_from_the_students_encoder_and_decoder(c
     result, line = taken("VariationalAutoencoder", scope, capsys)
     model = result(2)
     assert type(model.encoder) is scope["VariationalEncoder"] and type(model.decoder) is scope["Decoder"]
-    assert "not typed yet" in line and "built from this notebook's VariationalEncoder and Decoder" in line
+    says(line, "not typed yet", "VariationalEncoder", "Decoder")  # built from the student's encoder and decoder
     assert model(torch.rand(3, 1, 28, 28)).shape == (3, 1, 28, 28)
     scope = namespace("Encoder")  # only the encoder typed: the library's Decoder beside it
     model = taken("Autoencoder", scope, capsys)[0](2)
@@ -411,7 +426,7 @@ def test_check_variational_encoder(capsys, forward, expected, printed):
 @pytest.mark.parametrize("answer, expected, printed", [
     (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.linspace(0, 1, n)]), True, "✓ 5"),
     (lambda z_1, z_2, n: torch.cat([DECODER(z_1 + (z_2 - z_1) * t) for t in torch.arange(n) / n]), False, "differ"),
-    (lambda z_1, z_2, n: DECODER(z_1), False, "5 images should have shape (5, 1, 28, 28)"),
+    (lambda z_1, z_2, n: DECODER(z_1), False, "(5, 1, 28, 28)"),
     (not_written, False, "Not written yet"),
 ])
 def test_check_interpolate(capsys, answer, expected, printed):
@@ -459,7 +474,7 @@ def test_an_interpolation_that_changes_z_2_in_place_is_right(capsys):
     (lambda mu, sigma: torch.randn(mu.shape) * 2, "No gradient reaches mu and sigma"),
     (lambda mu, sigma: torch.randn(mu.shape, requires_grad=True), "No gradient reaches mu"),
     (lambda mu, sigma: (mu + sigma * torch.randn_like(mu)).long(), "dtype torch.int64"),
-    (lambda mu, sigma: [1.0, 2.0], "should have shape (100000, 2), got a list"),
+    (lambda mu, sigma: [1.0, 2.0], "(100000, 2)"),
     (lambda mu, sigma: 2 * mu + sigma * torch.randn_like(mu), "mean"),
 ])
 def test_the_commonest_wrong_reparameterizations_get_a_hint(capsys, answer, printed):
@@ -529,7 +544,8 @@ def test_a_check_that_stumbles_prints_a_hint_instead_of_raising(capsys):
 
     assert check_kl(lambda mu, log_sigma: kl_divergence(mu, log_sigma).as_subclass(Shapeless)) is False
     out = capsys.readouterr().out
-    assert out.startswith("✗ The check could not judge your answer (RuntimeError: no shape)")
+    assert out.startswith("✗")
+    says(out, "could not judge", "RuntimeError", "no shape")
 
 
 @pytest.mark.parametrize("answer, printed", [
@@ -550,7 +566,7 @@ def test_an_interpolation_stacked_instead_of_joined_is_told_so(capsys):
     z_1, z_2 = torch.zeros(1, 2), torch.ones(1, 2)
     stacked = lambda a, b, n: torch.stack([decoder(a + (b - a) * t) for t in torch.linspace(0, 1, n).tolist()])  # noqa: E731
     assert check_interpolate(stacked, decoder, z_1, z_2) is False
-    assert "torch.cat, not torch.stack" in capsys.readouterr().out
+    says(capsys.readouterr().out, "torch.cat", "torch.stack")
 
 
 def test_an_encoder_given_as_an_object_or_with_wrong_layers_gets_a_hint(capsys):
@@ -578,3 +594,189 @@ def test_the_same_class_gets_the_same_verdict_from_take_and_from_its_exercise(ca
         hint = exercise_line.removeprefix("✗ ").rstrip(".")
         assert passed is typed_line.startswith("✓"), (typed_line, exercise_line)
         assert passed or hint[1:] in typed_line, (typed_line, exercise_line)
+
+
+# ---- The student's code that never returns, floods the output or exits; the user's Ctrl-C (issue #33, 9) ----------
+
+@pytest.fixture
+def signals_kept():
+    """Asserts, after the test, that no alarm is left set and the SIGALRM and SIGINT handlers are the ones before."""
+    before = signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGINT)
+    yield
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert (signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGINT)) == before
+
+
+def in_forward(code):
+    """A namespace where the video's VariationalEncoder, with ``code`` at the start of its forward, was typed."""
+    source = LECTURE["VariationalEncoder"].replace(
+        "    def forward(self, x):\n", "    def forward(self, x):\n" + textwrap.indent(code, " " * 8) + "\n")
+    scope = namespace()
+    scope.update(sys=sys, time=time)
+    return typed_in_a_notebook(scope, "VariationalEncoder", source, LECTURE_MARKERS["VariationalEncoder"])
+
+
+def kl_after(code):
+    """A right ``my_kl`` that runs ``code`` first."""
+    scope = {"sys": sys, "time": time, "kl_divergence": kl_divergence}
+    exec("def my_kl(mu, log_sigma):\n" + textwrap.indent(code, "    ") + "\n    return kl_divergence(mu, log_sigma)",
+         scope)
+    return scope["my_kl"]
+
+
+@pytest.mark.parametrize("loop", ["while True:\n    pass",
+                                  "while True:  # an except Exception does not swallow the time limit\n"
+                                  "    try:\n        time.sleep(1)\n    except Exception:\n        pass"])
+def test_code_that_never_returns_is_stopped_with_a_hint_and_the_library_takes_over(monkeypatch, capsys, loop,
+                                                                                   signals_kept):
+    monkeypatch.setattr(checks, "TIME_LIMIT", 0.5)
+    start = time.monotonic()
+    result, line = taken("VariationalEncoder", in_forward(loop), capsys)
+    assert result is fallback("VariationalEncoder") and line.startswith("✗ VariationalEncoder"), line
+    says(line, "your forward", "did not return within 0.5 s", "loop", "vae_lab's version")
+    assert check_kl(kl_after(loop)) is False
+    says(capsys.readouterr().out, "✗", "your my_kl", "did not return within 0.5 s")
+    assert time.monotonic() - start < 10
+
+
+def test_a_million_lines_printed_in_a_check_are_cut_to_twenty(monkeypatch, capsys, signals_kept):
+    monkeypatch.setattr(checks, "TIME_LIMIT", 600)  # the output here, not the time: a busy machine prints slowly
+    result, out = taken("VariationalEncoder", in_forward("for i in range(1_000_000):\n    print('line', i)"), capsys)
+    lines = out.splitlines()
+    assert result is not fallback("VariationalEncoder") and len(out) < 1000, out[:3000]  # ⚠ the lecture's KL line
+    assert lines[:20] == [f"line {i}" for i in range(20)] and len(lines) == 22 and lines[-1].startswith("⚠")
+    says(lines[20], "999,980 more lines", "left out")
+    assert check_kl(kl_after("for i in range(100_000):\n    print('x' * 300, file=sys.stderr)")) is True
+    out = capsys.readouterr().out  # stderr too, and at most 2,000 characters
+    assert out.count("\n") <= 10 and len(out) < 2300 and out.splitlines()[-1].startswith("✓")
+    says(out, "more lines", "left out")
+
+
+@pytest.mark.parametrize("code, said", [("sys.exit()", "called sys.exit()"), ("sys.exit(1)", "called sys.exit()"),
+                                        ("raise SystemExit('bye')", "called sys.exit()"),
+                                        ("raise KeyboardInterrupt", "raised KeyboardInterrupt")])
+def test_sys_exit_or_keyboard_interrupt_in_the_students_code_is_a_hint_and_run_all_goes_on(capsys, code, said,
+                                                                                          signals_kept):
+    scope = in_forward(code)
+    result, line = taken("VariationalEncoder", scope, capsys)
+    assert result is fallback("VariationalEncoder") and line.startswith("✗ VariationalEncoder"), line
+    says(line, "your forward", said)
+    assert check_variational_encoder(scope["VariationalEncoder"]) is False
+    says(capsys.readouterr().out, "✗", "your forward", said)
+    assert check_kl(kl_after(code)) is False
+    says(capsys.readouterr().out, "✗", "your my_kl", said)
+
+
+@pytest.mark.parametrize("check", ["take", "check_kl"])
+def test_the_users_ctrl_c_during_a_check_still_stops_the_cell(monkeypatch, capsys, check, signals_kept):
+    """A real SIGINT (the kernel's ■ button), sent from another thread while the student's code sleeps in a loop."""
+    monkeypatch.setattr(checks, "TIME_LIMIT", 120)
+    loop = "while True:\n    time.sleep(0.01)"
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            take("VariationalEncoder", in_forward(loop)) if check == "take" else check_kl(kl_after(loop))
+    finally:
+        timer.cancel()
+        timer.join()
+    assert "✗" not in capsys.readouterr().out  # no verdict: the cell stopped, as the user asked
+
+
+def test_a_check_run_outside_the_main_thread_works_without_a_time_limit(capsys, signals_kept):
+    """Signals reach only the main thread: elsewhere a check runs the student's code with no limit, and works."""
+    results = []
+    thread = threading.Thread(target=lambda: results.append((check_kl(kl_divergence),
+                                                             take("VariationalEncoder", in_forward("pass")))))
+    thread.start()
+    thread.join()
+    out = capsys.readouterr().out
+    assert results and results[0][0] is True and out.startswith("✓") and "⚠ VariationalEncoder" in out, out
+
+
+# ---- What was taken for "not typed yet", and the hints that named the wrong fault (issue #33, 13) -------------------
+
+@pytest.mark.parametrize("old, new", [
+    ("nn.Linear(784, 512)", "nn.Linear(784, 512, device='meta')"),
+    ("        self.kl = 0\n", "        self.kl = 0\n        self.to('meta')\n"),
+])
+def test_a_model_built_on_the_meta_device_is_told_to_use_the_cpu(capsys, old, new):
+    scope = replaced(["Decoder", *LECTURE], "VariationalEncoder", old, new, LECTURE_MARKERS["VariationalEncoder"])
+    result, line = taken("VariationalEncoder", scope, capsys)
+    assert result is fallback("VariationalEncoder") and line.startswith("✗ VariationalEncoder"), line
+    says(line, "'meta' device", "no values", "CPU")
+    assert check_variational_encoder(scope["VariationalEncoder"]) is False
+    says(capsys.readouterr().out, "'meta' device", "CPU")
+
+
+def test_a_notebook_whose_device_is_meta_is_told_so(capsys):
+    scope = namespace("VariationalEncoder")
+    scope["device"] = "meta"
+    result, line = taken("VariationalEncoder", scope, capsys)
+    assert result is fallback("VariationalEncoder") and line.startswith("✗ VariationalEncoder"), line
+    says(line, "device", "'meta'", "no values", "'cpu'")
+
+
+def imported(tmp_path, monkeypatch, name, source):
+    """The module ``name``, a student's file ``name.py`` holding ``source``, imported (``from name import ...``)."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)  # removed after the test
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_class_imported_from_the_students_own_file_is_judged(tmp_path, monkeypatch, capsys):
+    right = imported(tmp_path, monkeypatch, "my_vae", PREAMBLE + LECTURE["VariationalEncoder"])
+    wrong = imported(tmp_path, monkeypatch, "my_other_vae", PREAMBLE + LECTURE["VariationalEncoder"].replace(
+        "self.linear3 = nn.Linear(512, latent_dims)", "self.sigma = nn.Linear(512, latent_dims)"))
+    for module, verdict in ((right, "⚠"), (wrong, "✗")):
+        scope = namespace("Decoder")
+        scope["VariationalEncoder"] = module.VariationalEncoder  # from my_vae import VariationalEncoder
+        result, line = taken("VariationalEncoder", scope, capsys)
+        assert line.startswith(f"{verdict} VariationalEncoder") and "not typed yet" not in line, line
+        assert (result is module.VariationalEncoder) is (verdict == "⚠")
+    for library in (models.VariationalEncoder, torch.nn.Linear):  # vae_lab's, an installed package's: not typed
+        result, line = taken("VariationalEncoder", {"__name__": "__main__", "VariationalEncoder": library}, capsys)
+        assert result is fallback("VariationalEncoder") and "not typed yet" in line, line
+
+
+def half_kl_forward(dtype):
+    """A right forward whose self.kl is computed in ``dtype`` from mu and sigma."""
+    def forward(self, x):
+        x = torch.relu(self.linear1(torch.flatten(x, start_dim=1)))
+        mu, sigma = self.linear2(x), torch.exp(self.linear3(x))
+        m, s = mu.to(dtype), sigma.to(dtype)
+        self.kl = ((s**2 + m**2 - 1) / 2 - torch.log(s)).sum()
+        return mu + sigma * torch.randn_like(mu)
+    return forward
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_right_kl_computed_in_half_precision_passes_and_a_wrong_one_does_not(capsys, dtype):
+    """A right formula, rounded by float16, is right (✓, with its precision named); the wrong ones stay wrong."""
+    def computed_in(dtype, formula):
+        return lambda mu, log_sigma: formula(mu.to(dtype), log_sigma.to(dtype))
+
+    assert check_kl(computed_in(dtype, kl_divergence)) is True
+    says(capsys.readouterr().out, "✓", f"{dtype}'s precision")
+    assert check_kl(computed_in(dtype, lambda mu, ls: ((torch.exp(ls) + mu**2 - 1) / 2 - ls).sum(1))) is False
+    says(capsys.readouterr().out, "✗", "differs")  # sigma where sigma² belongs
+    assert check_kl(computed_in(dtype, lambda mu, ls: (torch.exp(ls) ** 2 + mu**2 - ls - 0.5).sum(1))) is False
+    says(capsys.readouterr().out, "✗", "N(0, ½)")  # the lecture's line
+    assert check_variational_encoder(encoder_class(half_kl_forward(dtype))) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize("old, new, hint, not_said", [
+    ("        super(Encoder, self).__init__()\n", "", "super().__init__()", "latent_dims"),
+    ("def __init__(self, latent_dims)", "def __init__(self)", "def __init__(self, latent_dims)", "super()"),
+])
+def test_a_class_without_super_init_is_told_to_call_it(capsys, old, new, hint, not_said):
+    scope = replaced(PREWORK_NAMES, "Encoder", old, new, PREWORK_MARKERS["Encoder"])
+    result, line = taken("Encoder", scope, capsys, variational=False)
+    assert result is fallback("Encoder") and line.startswith("✗ Encoder"), line
+    says(line, hint)
+    assert not_said not in line, line
