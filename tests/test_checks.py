@@ -151,6 +151,9 @@ MISTAKES = [  # (name, old, new, words the hint must hold)
     ("VariationalEncoder", "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum()",
      "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum().long()", "a real number"),
     ("VariationalEncoder", "return z", "return z.round().long()", "real numbers"),
+    ("VariationalEncoder", "sigma = torch.exp(self.linear3(x))", "sigma = self.linear3(x)",
+     "sigma must be positive"),
+    ("interpolate_gif", "f'{filename}.gif'", "filename", "Add .gif"),
 ]
 
 

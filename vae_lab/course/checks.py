@@ -62,6 +62,8 @@ ADVICE = (  # (words of an error, what to do): the errors that code typed from t
      "`torch.randn_like(mu)` instead of self.N.sample(mu.shape)"),
     (("__next__", "'next'"), "Write next(iter(data)) instead of data.__iter__().next() (Python 3)"),
     (("is not defined",), "Run the cells above first (Run All), or define the name it needs"),
+    (("unknown file extension",), "Add .gif to the file name: PIL chooses the format from the extension, and the "
+     "lecture saves f'{filename}.gif'"),
     (("in-place",), "Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)"),
     (("before Module.__init__() call",), "Call super().__init__() first in __init__, before any self.layer = ... "
      "(the lecture writes super(Encoder, self).__init__())"),
@@ -366,6 +368,13 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
         h = torch.relu(layers[0](torch.flatten(x, start_dim=1)))
         mu, sigma = layers[1](h), torch.exp(layers[2](h))
         gradients_reach(z, {"mu": layers[1].weight, "sigma": layers[2].weight})
+    try:  # the commonest slip: sigma = self.linear3(x), without exp; then (z - mu) / linear3(h) is the noise
+        is_noise(z, mu, layers[2](h))
+    except Refused:
+        pass
+    else:
+        raise Refused("sigma must be positive, and linear3 gives any real number: the lecture makes it positive with "
+                      "exp, sigma = torch.exp(self.linear3(x))")
     is_noise(z, mu, sigma, ", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))")
     kl = getattr(encoder, "kl", None)
     if kl is None:
