@@ -45,6 +45,7 @@ from functools import partial
 from pathlib import Path
 
 from .._files import write_atomic
+from .translations import editions
 
 SOLUTION_TAG, EXERCISE_TAG, READING_TAG = "solution", "exercise", "reading-check"
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -155,16 +156,17 @@ def read(path: Path):
                         f"open it in JupyterLab) or move it out of {path.parent}. No copy was written.") from error
 
 
-def chosen(names: list[str], notebooks: list[Path]) -> set[str]:
-    """The file names of the notebooks that ``names`` pick, by number or name as ``python -m vae_lab.series`` does."""
+def chosen(names: list[str], notebooks: list[Path], source: Path) -> set[Path]:
+    """The notebooks that ``names`` pick, by number or name as ``python -m vae_lab.series`` does (``vi/01`` for an
+    edition's)."""
     picked = set()
     for name in names:
-        stem = Path(name).name.removesuffix(".ipynb").strip()
-        matches = [path.name for path in notebooks if stem and path.stem.startswith(stem)]
+        stem = name.removesuffix(".ipynb").strip()
+        matches = [path for path in notebooks if stem and path.relative_to(source).as_posix().startswith(stem)]
         if not matches:
-            raise CopyError(f"--force {name!r}: no notebook of {notebooks[0].parent} is called so; there are: "
-                            + ", ".join(path.stem for path in notebooks) + ". (--force alone replaces every copy; "
-                            "SOURCE and DEST go before it.)")
+            raise CopyError(f"--force {name!r}: no notebook of {source} is called so; there are: "
+                            + ", ".join(path.relative_to(source).with_suffix("").as_posix() for path in notebooks)
+                            + ". (--force alone replaces every copy; SOURCE and DEST go before it.)")
         picked.update(matches)
     return picked
 
@@ -231,22 +233,22 @@ def make_student_copies(source: str | Path, dest: str | Path,
     import nbformat
 
     source, dest = Path(source), Path(dest)
-    notebooks = sorted(source.glob("*.ipynb"))
+    notebooks = sorted(source.glob("*.ipynb")) + editions(source)
     if not notebooks:
         raise FileNotFoundError(f"No notebooks (*.ipynb) in {source.resolve()}.")
     check_folders(source, dest)
-    forced = {path.name for path in notebooks} if force is True else chosen(force or [], notebooks)
-    copies = [(dest / path.name, student_copy(read(path), path.name)) for path in notebooks]
-    for path in [dest / BACKUPS, *(path for path, _ in copies)]:
-        refuse_link(path)
-    dest.mkdir(parents=True, exist_ok=True)
+    forced = set(notebooks) if force is True else chosen(force or [], notebooks, source)
+    copies = [(dest / path.relative_to(source), student_copy(read(path), path.name), path) for path in notebooks]
+    for written in sorted({p for path, _, _ in copies for p in (path.parent, path.parent / BACKUPS, path)}):
+        refuse_link(written)
     done = []
-    for path, notebook in copies:
+    for path, notebook, original in copies:
+        path.parent.mkdir(parents=True, exist_ok=True)
         before = identity(path)  # first, so that a save after it is seen below, even one before the read
         contents = path.read_bytes() if before is not None else None
         backup = None
         if contents is not None and not untouched(contents):
-            if path.name not in forced:
+            if original not in forced:
                 done.append((path, "kept", None))
                 continue
             backup = back_up(path, contents)
@@ -280,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"✗ {error}")
     for path, what, backup in done:
         if what == "kept":
-            print(f"kept {path}: it has changed since it was made (your work?); --force {path.stem} replaces it, "
+            name = path.relative_to(args.dest).with_suffix("").as_posix()
+            print(f"kept {path}: it has changed since it was made (your work?); --force {name} replaces it, "
                   f"keeping it in {path.parent / BACKUPS}")
         elif what == "saved meanwhile":
             print(f"kept {path}: it was saved while its new copy was being written, so the new copy was dropped; "
