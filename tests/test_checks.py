@@ -783,3 +783,121 @@ def test_a_class_without_super_init_is_told_to_call_it(capsys, old, new, hint, n
     assert result is fallback("Encoder") and line.startswith("✗ Encoder"), line
     says(line, hint)
     assert not_said not in line, line
+
+
+# ---- Every common typing mistake gets a hint that names it and the code to write instead ----------------------------
+
+KL_LINE = "(sigma**2 + mu**2 - torch.log(sigma) - 1/2).sum()"  # the lecture's self.kl line
+SLIPS = [  # (name, old, new, what the hint must say): the video's code typed with a student's slip
+    ("VariationalEncoder", "return z", "return z.detach()", (".detach()", "z = mu + sigma * eps")),
+    ("VariationalEncoder", "sigma = torch.exp(self.linear3(x))", "sigma = torch.exp(self.linear2(x))",
+     ("self.linear3", "sigma = torch.exp(self.linear3(x))")),
+    ("VariationalEncoder", "mu =  self.linear2(x)", "mu =  self.linear3(x)", ("self.linear2", "mu = self.linear2(x)")),
+    ("VariationalEncoder", "self.kl = (sigma", "kl = (sigma", ("never set self.kl", "got 0", "self.kl = (...).sum()",
+                                                             "not kl =")),
+    ("VariationalEncoder", KL_LINE, "-((sigma**2 + mu**2 - 1)/2 - torch.log(sigma)).sum()", ("minus the KL", "sign")),
+    ("VariationalEncoder", KL_LINE, "(0.5 * (1 + torch.log(sigma**2) - mu**2 - sigma**2)).sum()", ("minus the KL",)),
+    ("VariationalEncoder", KL_LINE, "((sigma**2 + mu**2 - 1)/2 - torch.log(sigma**2)).sum()",
+     ("log sigma²", "2 * torch.log(sigma)", "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)")),
+    ("VariationalEncoder", KL_LINE, "(-0.5 * (1 + torch.log(sigma) - mu**2 - sigma**2)).sum()",
+     ("half of log sigma", "log_var = log sigma² = 2 * torch.log(sigma)")),
+    ("VariationalEncoder", " - 1/2).sum()", " - 1/2).mean()", ("a mean", "write .sum()", ".mean()")),
+    ("VariationalEncoder", "        return z\n", "", ("returned None", "`return z`")),
+    ("VariationalAutoencoder", "return self.decoder(z)", "self.decoder(z)",
+     ("returned None", "`return self.decoder(z)`")),
+    ("train", "            opt.zero_grad()\n", "", ("add up", "call opt.zero_grad()", "before loss.backward()")),
+    ("train", "            opt.step()\n", "            opt.zero_grad()\n            opt.step()\n",
+     ("did not change", "opt.zero_grad() before loss.backward()")),
+    ("train", "+ autoencoder.encoder.kl", "- autoencoder.encoder.kl", ("subtracts the KL", "+ autoencoder.encoder.kl")),
+    ("train", "+ autoencoder.encoder.kl", "+ autoencoder.encoder.kl.detach()",
+     ("no KL term", ".detach()", "+ autoencoder.encoder.kl")),
+    ("train", "((x - x_hat)**2).sum()", "F.mse_loss(x_hat, x)", ("a mean", "F.mse_loss", "((x - x_hat)**2).sum()")),
+]
+
+
+@pytest.mark.parametrize("name, old, new, parts", SLIPS, ids=[f"{s[0]}-{s[3][0]}" for s in SLIPS])
+def test_a_slip_in_the_lecture_gets_a_hint_that_names_it(name, old, new, parts, capsys):
+    scope = replaced(["Decoder", *LECTURE], name, old, new, LECTURE_MARKERS[name])
+    line = taken(name, scope, capsys)[1]
+    assert line.startswith(f"✗ {name}"), line
+    says(line, *parts)
+
+
+PREWORK_SLIPS = [
+    ("Encoder", "return self.linear2(x)", "self.linear2(x)", ("returned None", "`return self.linear2(x)`")),
+    ("Decoder", "z = torch.sigmoid(self.linear2(z))", "z = F.relu(self.linear2(z))",
+     ("[0, 1]", "z = torch.sigmoid(self.linear2(z))")),
+    ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z", ("(8, 784)", "return z.reshape((-1, 1, 28, 28))")),
+    ("Decoder", "return z.reshape((-1, 1, 28, 28))", "return z.reshape((-1, 28, 28))",
+     ("(8, 28, 28)", "return z.reshape((-1, 1, 28, 28))")),
+    ("Autoencoder", "return self.decoder(z)", "self.decoder(z)", ("returned None", "`return self.decoder(z)`")),
+    ("train", "            opt.zero_grad()\n", "", ("add up", "call opt.zero_grad()")),
+]
+
+
+@pytest.mark.parametrize("name, old, new, parts", PREWORK_SLIPS, ids=[f"{s[0]}-{s[3][0]}" for s in PREWORK_SLIPS])
+def test_a_slip_in_the_prework_gets_a_hint_that_names_it(name, old, new, parts, capsys):
+    source = PREWORK[name].replace(old, new)  # the pre-work's own code (its train has no KL), not `replaced`'s
+    assert source != PREWORK[name], "the mistake was not made"
+    scope = typed_in_a_notebook(namespace(*[n for n in PREWORK_NAMES if n != name]), name, source,
+                                PREWORK_MARKERS[name])
+    line = taken(name, scope, capsys, variational=False)[1]
+    assert line.startswith(f"✗ {name}"), line
+    says(line, *parts)
+
+
+def test_an_autoencoder_built_on_the_students_refused_encoder_gets_that_encoders_hint(capsys):
+    """The VariationalEncoder's cell re-run with sigma left without exp, its check cell not: the VAE's says why."""
+    scope = namespace("Decoder")
+    exec(LECTURE["VariationalEncoder"].replace("torch.exp(self.linear3(x))", "self.linear3(x)"), scope)
+    exec(LECTURE["VariationalAutoencoder"], scope)
+    line = taken("VariationalAutoencoder", scope, capsys)[1]
+    assert line.startswith("✗ VariationalAutoencoder"), line
+    says(line, "self.encoder", "VariationalEncoder", "sigma must be positive", "sigma = torch.exp(self.linear3(x))")
+
+
+def test_noise_of_torch_randn_of_mu_shape_is_fine_on_the_cpu(capsys):
+    scope = replaced(["Decoder", *LECTURE], "VariationalEncoder", "self.N.sample(mu.shape)", "torch.randn(mu.shape)")
+    result, line = taken("VariationalEncoder", scope, capsys)
+    assert result is scope["VariationalEncoder"] and line.startswith("⚠ VariationalEncoder"), line  # the KL line only
+
+
+TWO_DEVICES = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
+
+
+@pytest.mark.parametrize("who, error, parts, not_said", [
+    ("forward", TWO_DEVICES, ("torch.randn_like(mu)", "torch.randn(mu.shape)"), "x = x.to(device)"),
+    ("train", TWO_DEVICES, ("x = x.to(device)",), "randn_like"),
+    ("plot_latent", "Placeholder storage has not been allocated on MPS device!", ("x = x.to(device)",), "randn_like"),
+])
+def test_two_devices_get_the_advice_of_the_code_that_met_them(who, error, parts, not_said):
+    said = checks.sentence(RuntimeError(error), raised_by_student=True, who=who)
+    says(said, *parts)
+    assert not_said not in said, said
+
+
+def forgetting_self_kl(self, x):
+    x = torch.relu(self.linear1(torch.flatten(x, start_dim=1)))
+    mu, sigma = self.linear2(x), torch.exp(self.linear3(x))
+    kl = ((sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)).sum()  # noqa: F841 - the slip: a name, not self.kl
+    return mu + sigma * torch.randn_like(mu)
+
+
+@pytest.mark.parametrize("check, answer, parts", [
+    (check_kl, lambda mu, ls: ((ls**2 + mu**2 - 1) / 2 - torch.log(ls)).sum(1),
+     ("NaN", "torch.log", "sigma = torch.exp(log_sigma)")),
+    (check_kl, lambda mu, ls: ((ls**2 + mu**2 - 1) / 2 - ls).sum(1),
+     ("log_sigma as sigma", "torch.exp(2 * log_sigma)")),
+    (check_kl, lambda mu, ls: ((torch.exp(2 * ls) + mu**2 - 1) / 2 - ls).mean(1), ("a mean", "write .sum()")),
+    (check_kl, lambda mu, ls: -kl_divergence(mu, ls), ("minus the KL", "sign")),
+    (check_kl, lambda mu, ls: (-0.5 * (1 + ls - mu**2 - ls.exp())).sum(1), ("log_var", "torch.exp(2 * log_sigma)")),
+    (check_kl, lambda mu, ls: ((torch.exp(2 * ls) + mu**2 - 1) / 2 - 2 * ls).sum(1),
+     ("log sigma²", "2 * torch.log(sigma)")),
+    (check_reparameterize, lambda mu, s: (mu + s * torch.randn_like(mu)).detach(), ("No gradient", ".detach()")),
+    (check_variational_encoder, encoder_class(forgetting_self_kl), ("never set self.kl", "self.kl = (...).sum()")),
+])
+def test_a_slip_in_an_exercise_gets_a_hint_that_names_it(capsys, check, answer, parts):
+    assert check(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗"), out
+    says(out, *parts)

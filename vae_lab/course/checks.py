@@ -54,20 +54,25 @@ LECTURE_KL = ("that is the lecture's line, Σ(σ² + μ² − log σ − ½): th
               "KL to N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; why: notebook 02, 'Spot the bug'). Your VAE will keep its "
               "codes in a tighter cloud")
 SUM_NOT_MEAN = "the lecture's loss is the sum, ((x - x_hat)**2).sum(), over the pixels and the images"
-ADVICE = (  # (words of an error, what to do): the errors that code typed from the video meets on today's machines
-    (("same device",), "The noise must be on mu's device: write torch.randn_like(mu) instead of "
-                       "self.N.sample(mu.shape) (the video's .cuda() lines do this for an NVIDIA GPU only)"),
-    (("CUDA", "cuda", "NVIDIA", "GPU"), "The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = "
+DEVICES = ("same device", "Placeholder storage")  # the words of CUDA's and Apple MPS's errors of two devices
+ADVICE = (  # (words of an error, the code it is for (None: any), what to do): the errors that code typed from the video
+    # meets on today's machines; the first that fits is given
+    (DEVICES, ("forward",), "The noise must be on mu's device: write torch.randn_like(mu) instead of "
+                            "self.N.sample(mu.shape) or torch.randn(mu.shape) (the video's .cuda() lines do this for "
+                            "an NVIDIA GPU only)"),
+    (DEVICES, None, "Put what the model is given on the model's device: x = x.to(device) for each batch, as the "
+                    "lecture's loop, and .to(device) on each code you make, torch.Tensor([[x, y]]).to(device)"),
+    (("CUDA", "cuda", "NVIDIA", "GPU"), None, "The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = "
      "self.N.loc.cuda()` and `self.N.scale = self.N.scale.cuda()` (self.N.sample then works on the CPU), or write "
      "`torch.randn_like(mu)` instead of self.N.sample(mu.shape)"),
-    (("__next__", "'next'"), "Write next(iter(data)) instead of data.__iter__().next() (Python 3)"),
-    (("is not defined",), "Run the cells above first (Run All), or define the name it needs"),
-    (("unknown file extension",), "Add .gif to the file name: PIL chooses the format from the extension, and the "
+    (("__next__", "'next'"), None, "Write next(iter(data)) instead of data.__iter__().next() (Python 3)"),
+    (("is not defined",), None, "Run the cells above first (Run All), or define the name it needs"),
+    (("unknown file extension",), None, "Add .gif to the file name: PIL chooses the format from the extension, and the "
      "lecture saves f'{filename}.gif'"),
-    (("in-place",), "Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)"),
-    (("before Module.__init__() call",), "Call super().__init__() first in __init__, before any self.layer = ... "
+    (("in-place",), None, "Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)"),
+    (("before Module.__init__() call",), None, "Call super().__init__() first in __init__, before any self.layer = ... "
      "(the lecture writes super(Encoder, self).__init__())"),
-    (("__init__() takes", "__init__() missing"), "The class must take the number of latent dimensions: "
+    (("__init__() takes", "__init__() missing"), None, "The class must take the number of latent dimensions: "
      "def __init__(self, latent_dims)"),
 )
 # Seconds a call of the student's code may take in a check: about ten times the slowest seen, the video's train loop
@@ -109,7 +114,8 @@ def sentence(error: BaseException, raised_by_student: bool = False, who: str = "
                 "the expected shape, with floats")
     if isinstance(error, NotImplementedError):
         return "not written yet: replace the `raise NotImplementedError` line with your code"
-    advice = next((text for words, text in ADVICE if any(word in str(error) for word in words)), "")
+    advice = next((text for words, whose, text in ADVICE
+                   if (whose is None or who in whose) and any(word in str(error) for word in words)), "")
     return f"your code raised {what}" + (f". {advice}" if advice else "")
 
 
@@ -279,22 +285,23 @@ def output_capped():
         stdout.write(output.passed_on())
 
 
-def described(result: object) -> str:
-    """What a student's code returned, in words, for a hint: a tensor's shape, or the type."""
+def described(result: object, returns: str = "a `return` line") -> str:
+    """What a student's code returned, in words, for a hint: a tensor's shape, or the type; ``returns`` is the line
+    that a function which returned None should end with."""
     if isinstance(result, Tensor):
         return f"a tensor of shape {tuple(result.shape)}"
     if type(result).__module__ == "numpy" or isinstance(result, (list, float)):
         kind = "a NumPy array" if type(result).__module__ == "numpy" else f"a {type(result).__name__}"
         return f"{kind} (keep torch tensors: .numpy(), .tolist() and .item() cut the gradients)"
-    return "nothing: your code returned None (end it with a `return` line)" if result is None else \
+    return f"nothing: your code returned None (end it with {returns})" if result is None else \
         f"a {type(result).__name__}"
 
 
-def tensor_of(result: object, shape: tuple, what: str) -> Tensor:
+def tensor_of(result: object, shape: tuple, what: str, returns: str = "a `return` line") -> Tensor:
     """``result``, checked to be a tensor of ``shape`` holding finite real numbers (the cells after it compute with
-    it: whole numbers or NaN would break them); ``what`` names it in the hint."""
+    it: whole numbers or NaN would break them); ``what`` names it in the hint, ``returns`` the lecture's last line."""
     if not isinstance(result, Tensor) or tuple(result.shape) != tuple(shape):
-        raise Refused(f"{what} should have shape {tuple(shape)}, got {described(result)}")
+        raise Refused(f"{what} should have shape {tuple(shape)}, got {described(result, returns)}")
     if not result.is_floating_point():
         raise Refused(f"{what} has dtype {result.dtype}, but it holds real numbers: keep floating-point tensors "
                       "(no .long(), .int(), .round() or //)")
@@ -314,27 +321,60 @@ def rounding(dtype: torch.dtype) -> float:
     return max(1e-4, 10 * torch.finfo(dtype).eps)
 
 
+MINUS_KL = ("is minus the KL, and a KL is never negative: flip its sign, per dimension (sigma**2 + mu**2 - 1) / 2 - "
+            "torch.log(sigma) (the textbook's -0.5 * (1 + log sigma² - mu**2 - sigma**2) starts with a minus)")
+KL_SLIPS = (  # (a wrong KL per dimension, from mu, sigma and log sigma; the hint after "self.kl" or "the KL")
+    (lambda mu, sigma, log: (1 + 2 * log - mu**2 - sigma**2) / 2, MINUS_KL),
+    (lambda mu, sigma, log: log + 0.5 - sigma**2 - mu**2, MINUS_KL),  # the lecture's line, negated
+    (lambda mu, sigma, log: (sigma**2 + mu**2 - 1) / 2 - 2 * log,
+     "subtracts log sigma² where the KL has log sigma: torch.log(sigma**2) is 2 * torch.log(sigma), so write "
+     "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)"),
+    (lambda mu, sigma, log: (sigma**2 + mu**2 - 1) / 2 - log / 2,
+     "subtracts half of log sigma where the KL has all of it: the textbook's -0.5 * (1 + log_var - mu**2 - sigma**2) "
+     "has log_var = log sigma² = 2 * torch.log(sigma), so write (sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)"),
+    (lambda mu, sigma, log: (sigma + mu**2 - 1) / 2 - log / 2,
+     "takes log_sigma for the textbook's log_var, log sigma²: here it is log sigma, so sigma**2 = "
+     "torch.exp(2 * log_sigma) and the KL per dimension is (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma"),
+    (lambda mu, sigma, log: (log**2 + mu**2 - 1) / 2 - log,
+     "uses log_sigma as sigma: sigma = torch.exp(log_sigma), so the KL per dimension is "
+     "(torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma"),
+)
+
+
 def kl_note(given: Tensor, mu: Tensor, sigma: Tensor, summed: Callable[[Tensor], Tensor], what: str) -> str:
     """"" if ``given`` is ``summed`` KL(N(mu, sigma²) || N(0, 1)) per dimension (``torch.distributions``), to the
-    ``rounding`` of its dtype; the note ``LECTURE_KL`` if it is the lecture's line; else ``Refused``."""
-    tolerance = rounding(given.dtype) * summed((sigma**2 + mu**2 + 1) / 2 + torch.log(sigma).abs())
+    ``rounding`` of its dtype; the note ``LECTURE_KL`` if it is the lecture's line; else ``Refused``, naming the slip
+    where it is one of ``KL_SLIPS`` or a mean of the terms instead of their sum, to float32's rounding only (in half
+    precision the slips are within rounding of each other)."""
+    size, computed_in = summed((sigma**2 + mu**2 + 1) / 2 + torch.log(sigma).abs()), given.dtype
     given = given.detach().to(mu.dtype)
-    if ((given - summed(sigma**2 + mu**2 - torch.log(sigma) - 0.5)).abs() <= tolerance).all():
+
+    def near(value: Tensor, terms: float | Tensor = 1, dtype: torch.dtype = computed_in) -> bool:
+        return bool(((given - value).abs() <= rounding(dtype) * size / terms).all())
+
+    lecture = summed(sigma**2 + mu**2 - torch.log(sigma) - 0.5)
+    if near(lecture):
         return LECTURE_KL
     true = summed(kl_divergence(Normal(mu, sigma), Normal(0.0, 1.0)))
-    if not ((given - true).abs() <= tolerance).all():
-        values = f" ({given.item():.4g} where it is {true.item():.4g})" if true.numel() == 1 else ""
-        raise Refused(f"{what} differs from the KL to N(0, 1){values}: per dimension (sigma**2 + mu**2 - 1) / 2 - "
-                      "torch.log(sigma), with sigma = exp(log_sigma)")
-    return ""
+    if near(true):
+        return ""
+    for slip, hint in KL_SLIPS:
+        if near(summed(slip(mu, sigma, torch.log(sigma))), dtype=torch.float32):
+            raise Refused(f"{what} {hint}")
+    for terms in (summed(torch.ones_like(mu)), len(mu)):  # .mean() over all the terms, or over the batch
+        if near(true / terms, terms, torch.float32) or near(lecture / terms, terms, torch.float32):
+            raise Refused(f"{what} is a mean, but a KL adds up its terms: write .sum() where you wrote .mean()")
+    values = f" ({given.item():.4g} where it is {true.item():.4g})" if true.numel() == 1 else ""
+    raise Refused(f"{what} differs from the KL to N(0, 1){values}: per dimension (sigma**2 + mu**2 - 1) / 2 - "
+                  "torch.log(sigma), with sigma = exp(log_sigma)")
 
 
 def gradients_reach(z: Tensor, sources: dict[str, Tensor]) -> None:
     """Refuse a sample ``z`` through which no gradient reaches one of ``sources`` (the reparameterization trick)."""
     names = " and ".join(sources)
     if not z.requires_grad:
-        raise Refused(f"no gradient reaches {names}: build z from them, z = mu + sigma * eps, instead of sampling z "
-                      "directly or making a new tensor")
+        raise Refused(f"no gradient reaches {names}: build z from them, z = mu + sigma * eps, without .detach() or "
+                      "torch.no_grad(), instead of sampling z directly or making a new tensor")
     grads = torch.autograd.grad(z.sum(), list(sources.values()), allow_unused=True, retain_graph=True)
     for name, grad in zip(sources, grads):
         if grad is None or not grad.abs().sum() > 0:
@@ -363,8 +403,20 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
         layers[1].bias += torch.tensor([2.0, -2.0], device=device)
         layers[2].bias += 0.7
     x = torch.rand(256, *IMAGE_SHAPE, device=device)
+    kl_before, used = getattr(encoder, "kl", None), set()
+    hooks = [layer.register_forward_hook(lambda module, inputs, output: used.add(module)) for layer in layers[1:]]
+    try:
+        with torch.enable_grad():
+            z = tensor_of(run(encoder, x), (256, CHECK_DIMS), "encoder(x), one code per image of x (256, 1, 28, 28),",
+                          "`return z`")
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for name, layer in (("linear2", layers[1]), ("linear3", layers[2])):
+        if layer not in used:
+            raise Refused(f"forward never uses self.{name}: mu and sigma have a layer each, mu = self.linear2(x) and "
+                          "sigma = torch.exp(self.linear3(x))")
     with torch.enable_grad():
-        z = tensor_of(run(encoder, x), (256, CHECK_DIMS), "encoder(x), one code per image of x (256, 1, 28, 28),")
         h = torch.relu(layers[0](torch.flatten(x, start_dim=1)))
         mu, sigma = layers[1](h), torch.exp(layers[2](h))
         gradients_reach(z, {"mu": layers[1].weight, "sigma": layers[2].weight})
@@ -377,9 +429,10 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
                       "exp, sigma = torch.exp(self.linear3(x))")
     is_noise(z, mu, sigma, ", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))")
     kl = getattr(encoder, "kl", None)
-    if kl is None:
-        raise Refused("your forward never set self.kl: compute the KL from mu and sigma in forward and keep its sum "
-                      "over the batch and the dimensions in self.kl")
+    if kl is kl_before:
+        raise Refused(f"your forward never set self.kl (got {kl!r}, as __init__ left it): compute the KL from mu and "
+                      "sigma in forward and keep its sum in self.kl, self.kl = (...).sum(), not kl = ... (a name that "
+                      "is lost when forward returns)")
     if not torch.is_tensor(kl) or kl.dim() != 0:
         got = f"shape {tuple(kl.shape)}" if torch.is_tensor(kl) else repr(kl)
         raise Refused(f"after encoder(x), self.kl should be one number for the batch (a tensor summed with .sum()), "
@@ -559,7 +612,7 @@ def encoder_note(cls: type, device: torch.device, variational: bool) -> str:
     encoder = build(cls, device)
     linear(encoder, "linear1", IMAGE_SIZE, HIDDEN), linear(encoder, "linear2", HIDDEN, CHECK_DIMS)
     z = run(encoder, images()[0].to(device))
-    tensor_of(z, (CHECK_IMAGES, CHECK_DIMS), "encoder(x) for x of shape (8, 1, 28, 28)")
+    tensor_of(z, (CHECK_IMAGES, CHECK_DIMS), "encoder(x) for x of shape (8, 1, 28, 28)", "`return self.linear2(x)`")
     return ""
 
 
@@ -567,10 +620,15 @@ def encoder_note(cls: type, device: torch.device, variational: bool) -> str:
 def decoder_note(cls: type, device: torch.device, variational: bool) -> str:
     decoder = build(cls, device)
     linear(decoder, "linear1", CHECK_DIMS, HIDDEN), linear(decoder, "linear2", HIDDEN, IMAGE_SIZE)
-    x_hat = tensor_of(run(decoder, torch.randn(CHECK_IMAGES, CHECK_DIMS, device=device)), (CHECK_IMAGES, *IMAGE_SHAPE),
-                      "decoder(z) for z of shape (8, 2)")
+    x_hat = run(decoder, 10 * torch.randn(CHECK_IMAGES, CHECK_DIMS, device=device))  # far codes: a ReLU leaves [0, 1]
+    shape = (CHECK_IMAGES, *IMAGE_SHAPE)
+    if isinstance(x_hat, Tensor) and x_hat.shape != shape and x_hat.numel() == math.prod(shape):
+        raise Refused(f"decoder(z) for z of shape (8, 2) has the pixels of 8 images in shape {tuple(x_hat.shape)}, "
+                      "not (8, 1, 28, 28): end forward with return z.reshape((-1, 1, 28, 28)), as the lecture")
+    x_hat = tensor_of(x_hat, shape, "decoder(z) for z of shape (8, 2)", "`return z.reshape((-1, 1, 28, 28))`")
     if x_hat.min() < 0 or x_hat.max() > 1:
-        raise Refused("pixels must be in [0, 1]: end with torch.sigmoid, as the lecture")
+        raise Refused("pixels must be in [0, 1], and linear2 gives any real number: end with a sigmoid, z = "
+                      "torch.sigmoid(self.linear2(z)), as the lecture")
     return ""
 
 
@@ -580,8 +638,16 @@ def autoencoder_note(cls: type, device: torch.device, variational: bool) -> str:
     for part in ("encoder", "decoder"):
         if not isinstance(getattr(model, part, None), nn.Module):
             raise Refused(f"the model needs self.{part} (the lecture's name), built in __init__")
+    parts = ("VariationalEncoder" if variational else "Encoder", "Decoder")
+    for part, name in zip(("encoder", "decoder"), parts):  # a class the student typed: judged by its own rule
+        inner = type(getattr(model, part))
+        if inner.__module__ == "__main__" or students_file(inner.__module__):
+            try:
+                TYPE_ALONG[name].rule(inner, device, variational)
+            except Refused as refused:
+                raise Refused(f"self.{part} is your {inner.__name__}, which its own check refuses: {refused}") from None
     x = images()[0].to(device)
-    tensor_of(run(model, x), tuple(x.shape), "model(x) for x of shape (8, 1, 28, 28)")
+    tensor_of(run(model, x), tuple(x.shape), "model(x) for x of shape (8, 1, 28, 28)", "`return self.decoder(z)`")
     if variational and not torch.is_tensor(getattr(model.encoder, "kl", None)):
         raise Refused("after model(x), model.encoder.kl should hold the batch's KL term (a tensor)")
     return ""
@@ -594,8 +660,9 @@ type_along("VariationalAutoencoder", models.VariationalAutoencoder, parts=("Vari
 
 def loss_gradients(train: Callable, model: nn.Module) -> tuple[Tensor, Tensor, list]:
     """Run the student's ``train`` for one epoch on a tiny loader; return the first batch's dL/dx_hat and 2(x_hat - x),
-    and dL/dkl of every step (empty if the KL never reached the loss)."""
-    seen, kl_grads = [], []
+    and dL/dkl of every step (empty if the KL never reached the loss). Refused: no return, no backward, gradients
+    never zeroed."""
+    seen, kl_grads, steps = [], [], []
 
     def on_model(module, inputs, x_hat):
         if x_hat.requires_grad and not seen:
@@ -607,7 +674,9 @@ def loss_gradients(train: Callable, model: nn.Module) -> tuple[Tensor, Tensor, l
         if torch.is_tensor(kl) and kl.requires_grad:
             kl.register_hook(lambda grad: kl_grads.append(grad.detach()))
 
-    hooks = [model.register_forward_hook(on_model), model.encoder.register_forward_hook(on_encoder)]
+    bias = model.decoder.linear2.bias  # each backward's gradient of it, before it is added to bias.grad
+    hooks = [model.register_forward_hook(on_model), model.encoder.register_forward_hook(on_encoder),
+             bias.register_hook(lambda grad: steps.append(grad.detach().clone()))]
     # PyTorch's first optimizer imports its compiler (2-3 s here): not the student's time, so paid before the limit
     torch.optim.SGD([torch.zeros(1, requires_grad=True)])
     try:
@@ -620,6 +689,10 @@ def loss_gradients(train: Callable, model: nn.Module) -> tuple[Tensor, Tensor, l
                       "notebook writes vae = train(vae, data, ...)")
     if len(seen) < 2:
         raise Refused("no gradient reached the model's output: call loss.backward() for each batch")
+    if len(steps) > 1 and bias.grad is not None and not torch.allclose(bias.grad, steps[-1]) and \
+            torch.allclose(bias.grad, sum(steps)):
+        raise Refused("the gradients add up from batch to batch: call opt.zero_grad() at the start of each step, "
+                      "before loss.backward(), as the lecture's loop")
     (x, x_hat), grad = seen[0], seen[1]
     return grad, 2 * (x_hat - x.to(x_hat.device)), kl_grads
 
@@ -644,13 +717,18 @@ def train_note(typed: Callable, device: torch.device, variational: bool) -> str:
     grad, sse_grad, kl_grads = loss_gradients(typed, model)
     if all(torch.equal(a, b) for a, b in zip(before, model.parameters())):
         raise Refused("the weights did not change: create the optimizer from autoencoder.parameters() and call "
-                      "opt.step() after loss.backward()")
+                      "opt.step() after loss.backward(), with opt.zero_grad() before loss.backward() (between them "
+                      "it wipes the gradients that opt.step() needs)")
     ratio = (grad * sse_grad).sum() / (sse_grad * sse_grad).sum()
     if not math.isclose(ratio.item(), 1.0, rel_tol=1e-3):
-        what = "a mean" if math.isclose(ratio.item(), 1 / sse_grad.numel(), rel_tol=1e-2) else "something else"
+        mean = math.isclose(ratio.item(), 1 / sse_grad.numel(), rel_tol=1e-2)
+        what = "a mean (.mean() or F.mse_loss)" if mean else "something else"
         raise Refused(f"the reconstruction term is {what}: {SUM_NOT_MEAN}")
     if variational and not kl_grads:
-        raise Refused("the loss has no KL term: add + autoencoder.encoder.kl")
+        raise Refused("the loss has no KL term, or one cut from the gradients (.detach(), .item()): add "
+                      "+ autoencoder.encoder.kl, as it is")
+    if variational and all(torch.allclose(g, -torch.ones_like(g)) for g in kl_grads):
+        raise Refused("the loss subtracts the KL: add it, loss = ((x - x_hat)**2).sum() + autoencoder.encoder.kl")
     if variational and not all(torch.allclose(g, torch.ones_like(g)) for g in kl_grads):
         raise Refused("the KL term should be added once, with weight 1: + autoencoder.encoder.kl")
     return ""
@@ -811,9 +889,12 @@ def check_kl(my_kl: Callable) -> str:
     generator = torch.Generator().manual_seed(0)
     mu = torch.randn(6, 3, generator=generator, dtype=torch.float64)
     log_sigma = torch.randn(6, 3, generator=generator, dtype=torch.float64) / 2
-    result = tensor_of(run(my_kl, *copies(mu, log_sigma)), (6,),
-                       "the KL, one per row (sum over the latent dimensions only, dim=1),")
-    note = kl_note(result, mu, log_sigma.exp(), lambda kl: kl.sum(dim=1), "the KL")
+    result, yours = run(my_kl, *copies(mu, log_sigma)), f"your {called(my_kl)}"
+    if isinstance(result, Tensor) and result.is_floating_point() and result.isnan().any():
+        raise Refused(f"{yours} gives NaN, as torch.log of a negative number does: log_sigma is already log sigma, "
+                      "often negative, so use it as it is for log sigma, and sigma = torch.exp(log_sigma)")
+    result = tensor_of(result, (6,), "the KL, one per row (sum over the latent dimensions only, dim=1),")
+    note = kl_note(result, mu, log_sigma.exp(), lambda kl: kl.sum(dim=1), yours)
     if note:
         raise Refused(note)
     precision = "" if result.dtype in (torch.float32, torch.float64) else f", to {result.dtype}'s precision"
