@@ -45,42 +45,47 @@ from torch.distributions import Normal, kl_divergence
 from torch.utils.data import DataLoader, TensorDataset
 
 from .. import HIDDEN, IMAGE_SHAPE, IMAGE_SIZE, interpolate, interpolate_gif, models, plot_latent, plot_reconstructed
+from .messages import N_, _
 from .student_copies import TYPE_ALONG_LINE
 
 CHECK_IMAGES = 8  # images of a type-along check's batch
 CHECK_DIMS = 2
 CPU = torch.device("cpu")
-LECTURE_KL = ("that is the lecture's line, Σ(σ² + μ² − log σ − ½): that is the KL to N(0, ½) plus a constant, not the "
-              "KL to N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; why: notebook 02, 'Spot the bug'). Your VAE will keep its "
-              "codes in a tighter cloud")
-SUM_NOT_MEAN = "the lecture's loss is the sum, ((x - x_hat)**2).sum(), over the pixels and the images"
+# The texts a student reads are English written in _() (messages.py: the catalogue of the notebook's language); those
+# kept in constants are marked N_() and looked up where they are used, _(LECTURE_KL), the language being the notebook's
+LECTURE_KL = N_("that is the lecture's line, Σ(σ² + μ² − log σ − ½): that is the KL to N(0, ½) plus a constant, not "
+                "the KL to N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; why: notebook 02, 'Spot the bug'). Your VAE will keep "
+                "its codes in a tighter cloud")
+SUM_NOT_MEAN = N_("the lecture's loss is the sum, ((x - x_hat)**2).sum(), over the pixels and the images")
 DEVICES = ("same device", "Placeholder storage")  # the words of CUDA's and Apple MPS's errors of two devices
 ADVICE = (  # (words of an error, the code it is for (None: any), what to do): the errors that code typed from the video
     # meets on today's machines; the first that fits is given
-    (DEVICES, ("forward",), "The noise must be on mu's device: write torch.randn_like(mu) instead of "
-                            "self.N.sample(mu.shape) or torch.randn(mu.shape) (the video's .cuda() lines do this for "
-                            "an NVIDIA GPU only)"),
-    (DEVICES, None, "Put what the model is given on the model's device: x = x.to(device) for each batch, as the "
-                    "lecture's loop, and .to(device) on each code you make, torch.Tensor([[x, y]]).to(device)"),
-    (("CUDA", "cuda", "NVIDIA", "GPU"), None, "The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = "
+    (DEVICES, ("forward",), N_("The noise must be on mu's device: write torch.randn_like(mu) instead of "
+                               "self.N.sample(mu.shape) or torch.randn(mu.shape) (the video's .cuda() lines do this "
+                               "for an NVIDIA GPU only)")),
+    (DEVICES, None, N_("Put what the model is given on the model's device: x = x.to(device) for each batch, as the "
+                       "lecture's loop, and .to(device) on each code you make, torch.Tensor([[x, y]]).to(device)")),
+    (("CUDA", "cuda", "NVIDIA", "GPU"), None, N_("The video's .cuda() lines need an NVIDIA GPU: delete `self.N.loc = "
      "self.N.loc.cuda()` and `self.N.scale = self.N.scale.cuda()` (self.N.sample then works on the CPU), or write "
-     "`torch.randn_like(mu)` instead of self.N.sample(mu.shape)"),
-    (("__next__", "'next'"), None, "Write next(iter(data)) instead of data.__iter__().next() (Python 3)"),
-    (("is not defined",), None, "Run the cells above first (Run All), or define the name it needs"),
-    (("unknown file extension",), None, "Add .gif to the file name: PIL chooses the format from the extension, and the "
-     "lecture saves f'{filename}.gif'"),
-    (("in-place",), None, "Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)"),
-    (("before Module.__init__() call",), None, "Call super().__init__() first in __init__, before any self.layer = ... "
-     "(the lecture writes super(Encoder, self).__init__())"),
-    (("__init__() takes", "__init__() missing"), None, "The class must take the number of latent dimensions: "
-     "def __init__(self, latent_dims)"),
+     "`torch.randn_like(mu)` instead of self.N.sample(mu.shape)")),
+    (("__next__", "'next'"), None, N_("Write next(iter(data)) instead of data.__iter__().next(): PyTorch 1.13 took "
+                                      ".next() away from the data loader's iterators")),
+    (("is not defined",), None, N_("Run the cells above first (Run All), or define the name it needs")),
+    # not a template: written as it is, braces and all (the lecture's f-string)
+    (("unknown file extension",), None, N_("Add .gif to the file name: PIL chooses the format from the extension, and "
+     "the lecture saves f'{filename}.gif'")),
+    (("in-place",), None, N_("Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)")),
+    (("before Module.__init__() call",), None, N_("Call super().__init__() first in __init__, before any self.layer = "
+     "... (the lecture writes super(Encoder, self).__init__())")),
+    (("__init__() takes", "__init__() missing"), None, N_("The class must take the number of latent dimensions: "
+     "def __init__(self, latent_dims)")),
 )
 # Seconds a call of the student's code may take in a check: about ten times the slowest seen, the video's train loop
 # (1.6 s on a 2-core VM shared at load 7, 0.1-0.5 s at load 5; the other calls under 0.25 s).
 TIME_LIMIT = 15.0
 OUTPUT_LINES, OUTPUT_CHARS = 20, 2000  # of what the student's code prints during a check, what is passed on
-META = ("which holds shapes but no values, so nothing can be computed on it: build your models on the CPU (no "
-        "device='meta', .to('meta') or torch.set_default_device('meta')), with device = 'cpu' or 'cuda'")
+META = N_("which holds shapes but no values, so nothing can be computed on it: build your models on the CPU (no "
+          "device='meta', .to('meta') or torch.set_default_device('meta')), with device = 'cpu' or 'cuda'")
 
 
 class Refused(Exception):
@@ -89,8 +94,9 @@ class Refused(Exception):
 
 # ---- One way to turn what went wrong into a student's sentence ------------------------------------------------------
 
-def sentence(error: BaseException, raised_by_student: bool = False, who: str = "code") -> str:
-    """The sentence a student reads about ``error`` (no full stop at the end); ``who`` names the student's code.
+def sentence(error: BaseException, raised_by_student: bool = False, who: str | None = None) -> str:
+    """The sentence a student reads about ``error`` (no full stop at the end); ``who`` names the student's code
+    (``called``), "code" by default.
 
     A ``Refused`` is its hint; the ends of the student's code that are not errors (the time limit, ``sys.exit()``, a
     ``KeyboardInterrupt`` of its own) say so; an exception of the student's code says what it was, with advice for
@@ -99,24 +105,28 @@ def sentence(error: BaseException, raised_by_student: bool = False, who: str = "
     """
     if isinstance(error, Refused):
         return str(error)
+    named = who or _("code")
     if isinstance(error, OutOfTime):
-        return (f"your {who} did not return within {error.args[0]:g} s: look for a loop that never ends (a `while` "
-                "whose condition stays true, a `break` never reached) or far more work than the lecture's")
+        return _("your {who} did not return within {seconds:g} s: look for a loop that never ends (a `while` whose "
+                 "condition stays true, a `break` never reached) or far more work than the lecture's").format(
+            who=named, seconds=error.args[0])
     if isinstance(error, SystemExit):
-        return (f"your {who} called sys.exit() (raised SystemExit), which would stop Run All: end it with `return`, "
-                "or raise an error that says what is wrong")
+        return _("your {who} called sys.exit() (raised SystemExit), which would stop Run All: end it with `return`, "
+                 "or raise an error that says what is wrong").format(who=named)
     if isinstance(error, KeyboardInterrupt):
-        return (f"your {who} raised KeyboardInterrupt itself, which would stop Run All: raise an error that says "
-                "what is wrong (ValueError, ...) instead")
-    what = f"{type(error).__name__}: {str(error).rstrip('.')}"
+        return _("your {who} raised KeyboardInterrupt itself, which would stop Run All: raise an error that says what "
+                 "is wrong (ValueError, ...) instead").format(who=named)
+    what = f"{type(error).__name__}: {str(error).rstrip('.')}"  # Python's words, as Python wrote them
     if not raised_by_student:
-        return (f"the check could not judge your answer ({what}): look at what your code returns, a torch.Tensor of "
-                "the expected shape, with floats")
+        return _("the check could not judge your answer ({what}): look at what your code returns, a torch.Tensor of "
+                 "the expected shape, with floats").format(what=what)
     if isinstance(error, NotImplementedError):
-        return "not written yet: replace the `raise NotImplementedError` line with your code"
+        return _("not written yet: replace the `raise NotImplementedError` line with your code")
     advice = next((text for words, whose, text in ADVICE
                    if (whose is None or who in whose) and any(word in str(error) for word in words)), "")
-    return f"your code raised {what}" + (f". {advice}" if advice else "")
+    if advice:
+        return _("your code raised {what}. {advice}").format(what=what, advice=_(advice))
+    return _("your code raised {what}").format(what=what)
 
 
 def run(function: Callable, *args, **kwargs):
@@ -157,7 +167,7 @@ def called(function: object) -> str:
     if isinstance(function, nn.Module):
         return "forward"
     name = str(getattr(function, "__name__", ""))
-    return name if name.isidentifier() else "function"
+    return name if name.isidentifier() else _("function")
 
 
 # ---- The student's code in a check: a time limit, its printing capped, its exits caught -----------------------------
@@ -269,8 +279,9 @@ class CappedOutput(io.TextIOBase):
             return shown if shown.endswith("\n") or not shown else shown + "\n"
         lines = self.line_ends + (self.last != "\n") - shown.count("\n") - (not shown.endswith("\n"))
         chars = self.chars - len(shown)
-        left = f"{lines:,} more lines ({chars:,} characters)" if lines else f"{chars:,} more characters"
-        return shown + ("" if shown.endswith("\n") else "\n") + f"[… {left} that your code printed, left out]\n"
+        left = (_("[… {lines:,} more lines ({chars:,} characters) that your code printed, left out]") if lines else
+                _("[… {chars:,} more characters that your code printed, left out]")).format(lines=lines, chars=chars)
+        return shown + ("" if shown.endswith("\n") else "\n") + left + "\n"
 
 
 @contextlib.contextmanager
@@ -285,28 +296,32 @@ def output_capped():
         stdout.write(output.passed_on())
 
 
-def described(result: object, returns: str = "a `return` line") -> str:
+def described(result: object, returns: str | None = None) -> str:
     """What a student's code returned, in words, for a hint: a tensor's shape, or the type; ``returns`` is the line
-    that a function which returned None should end with."""
+    that a function which returned None should end with ("a `return` line" by default)."""
     if isinstance(result, Tensor):
-        return f"a tensor of shape {tuple(result.shape)}"
+        return _("a tensor of shape {shape}").format(shape=tuple(result.shape))
     if type(result).__module__ == "numpy" or isinstance(result, (list, float)):
-        kind = "a NumPy array" if type(result).__module__ == "numpy" else f"a {type(result).__name__}"
-        return f"{kind} (keep torch tensors: .numpy(), .tolist() and .item() cut the gradients)"
-    return f"nothing: your code returned None (end it with {returns})" if result is None else \
-        f"a {type(result).__name__}"
+        kind = _("a NumPy array") if type(result).__module__ == "numpy" else _("a {type}").format(
+            type=type(result).__name__)
+        return _("{kind} (keep torch tensors: .numpy(), .tolist() and .item() cut the gradients)").format(kind=kind)
+    if result is None:
+        return _("nothing: your code returned None (end it with {returns})").format(
+            returns=returns or _("a `return` line"))
+    return _("a {type}").format(type=type(result).__name__)
 
 
-def tensor_of(result: object, shape: tuple, what: str, returns: str = "a `return` line") -> Tensor:
+def tensor_of(result: object, shape: tuple, what: str, returns: str | None = None) -> Tensor:
     """``result``, checked to be a tensor of ``shape`` holding finite real numbers (the cells after it compute with
     it: whole numbers or NaN would break them); ``what`` names it in the hint, ``returns`` the lecture's last line."""
     if not isinstance(result, Tensor) or tuple(result.shape) != tuple(shape):
-        raise Refused(f"{what} should have shape {tuple(shape)}, got {described(result, returns)}")
+        raise Refused(_("{what} should have shape {shape}, got {got}").format(
+            what=what, shape=tuple(shape), got=described(result, returns)))
     if not result.is_floating_point():
-        raise Refused(f"{what} has dtype {result.dtype}, but it holds real numbers: keep floating-point tensors "
-                      "(no .long(), .int(), .round() or //)")
+        raise Refused(_("{what} has dtype {dtype}, but it holds real numbers: keep floating-point tensors (no .long(), "
+                        ".int(), .round() or //)").format(what=what, dtype=result.dtype))
     if not torch.isfinite(result).all():
-        raise Refused(f"{what} holds NaN or infinite values")
+        raise Refused(_("{what} holds NaN or infinite values").format(what=what))
     return result
 
 
@@ -321,23 +336,25 @@ def rounding(dtype: torch.dtype) -> float:
     return max(1e-4, 10 * torch.finfo(dtype).eps)
 
 
-MINUS_KL = ("is minus the KL, and a KL is never negative: flip its sign, per dimension (sigma**2 + mu**2 - 1) / 2 - "
-            "torch.log(sigma) (the textbook's -0.5 * (1 + log sigma² - mu**2 - sigma**2) starts with a minus)")
-KL_SLIPS = (  # (a wrong KL per dimension, from mu, sigma and log sigma; the hint after "self.kl" or "the KL")
+MINUS_KL = N_("{what} is minus the KL, and a KL is never negative: flip its sign, per dimension (sigma**2 + mu**2 - 1) "
+              "/ 2 - torch.log(sigma) (the textbook's -0.5 * (1 + log sigma² - mu**2 - sigma**2) starts with a minus)")
+KL_SLIPS = (  # (a wrong KL per dimension, from mu, sigma and log sigma; the hint, {what}: "self.kl" or "your my_kl")
     (lambda mu, sigma, log: (1 + 2 * log - mu**2 - sigma**2) / 2, MINUS_KL),
     (lambda mu, sigma, log: log + 0.5 - sigma**2 - mu**2, MINUS_KL),  # the lecture's line, negated
     (lambda mu, sigma, log: (sigma**2 + mu**2 - 1) / 2 - 2 * log,
-     "subtracts log sigma² where the KL has log sigma: torch.log(sigma**2) is 2 * torch.log(sigma), so write "
-     "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)"),
+     N_("{what} subtracts log sigma² where the KL has log sigma: torch.log(sigma**2) is 2 * torch.log(sigma), so write "
+        "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)")),
     (lambda mu, sigma, log: (sigma**2 + mu**2 - 1) / 2 - log / 2,
-     "subtracts half of log sigma where the KL has all of it: the textbook's -0.5 * (1 + log_var - mu**2 - sigma**2) "
-     "has log_var = log sigma² = 2 * torch.log(sigma), so write (sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)"),
+     N_("{what} subtracts half of log sigma where the KL has all of it: the textbook's -0.5 * (1 + log_var - mu**2 - "
+        "sigma**2) has log_var = log sigma² = 2 * torch.log(sigma), so write (sigma**2 + mu**2 - 1) / 2 - "
+        "torch.log(sigma)")),
     (lambda mu, sigma, log: (sigma + mu**2 - 1) / 2 - log / 2,
-     "takes log_sigma for the textbook's log_var, log sigma²: here it is log sigma, so sigma**2 = "
-     "torch.exp(2 * log_sigma) and the KL per dimension is (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma"),
+     N_("{what} takes log_sigma for the textbook's log_var, log sigma²: here it is log sigma, so sigma**2 = "
+        "torch.exp(2 * log_sigma) and the KL per dimension is (torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - "
+        "log_sigma")),
     (lambda mu, sigma, log: (log**2 + mu**2 - 1) / 2 - log,
-     "uses log_sigma as sigma: sigma = torch.exp(log_sigma), so the KL per dimension is "
-     "(torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma"),
+     N_("{what} uses log_sigma as sigma: sigma = torch.exp(log_sigma), so the KL per dimension is "
+        "(torch.exp(2 * log_sigma) + mu**2 - 1) / 2 - log_sigma")),
 )
 
 
@@ -354,32 +371,45 @@ def kl_note(given: Tensor, mu: Tensor, sigma: Tensor, summed: Callable[[Tensor],
 
     lecture = summed(sigma**2 + mu**2 - torch.log(sigma) - 0.5)
     if near(lecture):
-        return LECTURE_KL
+        return _(LECTURE_KL)
     true = summed(kl_divergence(Normal(mu, sigma), Normal(0.0, 1.0)))
     if near(true):
         return ""
     for slip, hint in KL_SLIPS:
         if near(summed(slip(mu, sigma, torch.log(sigma))), dtype=torch.float32):
-            raise Refused(f"{what} {hint}")
+            raise Refused(_(hint).format(what=what))
     for terms in (summed(torch.ones_like(mu)), len(mu)):  # .mean() over all the terms, or over the batch
         if near(true / terms, terms, torch.float32) or near(lecture / terms, terms, torch.float32):
-            raise Refused(f"{what} is a mean, but a KL adds up its terms: write .sum() where you wrote .mean()")
-    values = f" ({given.item():.4g} where it is {true.item():.4g})" if true.numel() == 1 else ""
-    raise Refused(f"{what} differs from the KL to N(0, 1){values}: per dimension (sigma**2 + mu**2 - 1) / 2 - "
-                  "torch.log(sigma), with sigma = exp(log_sigma)")
+            raise Refused(_("{what} is a mean, but a KL adds up its terms: write .sum() where you wrote "
+                            ".mean()").format(what=what))
+    if true.numel() == 1:
+        raise Refused(_("{what} differs from the KL to N(0, 1) ({given:.4g} where it is {true:.4g}): per dimension "
+                        "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma), with sigma = exp(log_sigma)").format(
+            what=what, given=given.item(), true=true.item()))
+    raise Refused(_("{what} differs from the KL to N(0, 1): per dimension (sigma**2 + mu**2 - 1) / 2 - "
+                    "torch.log(sigma), with sigma = exp(log_sigma)").format(what=what))
 
 
 def gradients_reach(z: Tensor, sources: dict[str, Tensor]) -> None:
     """Refuse a sample ``z`` through which no gradient reaches one of ``sources`` (the reparameterization trick)."""
-    names = " and ".join(sources)
     if not z.requires_grad:
-        raise Refused(f"no gradient reaches {names}: build z from them, z = mu + sigma * eps, without .detach() or "
-                      "torch.no_grad(), instead of sampling z directly or making a new tensor")
+        raise Refused(_("no gradient reaches {names}: build z from them, z = mu + sigma * eps, without .detach() or "
+                        "torch.no_grad(), instead of sampling z directly or making a new tensor").format(
+            names=joined(sources)))
     grads = torch.autograd.grad(z.sum(), list(sources.values()), allow_unused=True, retain_graph=True)
     for name, grad in zip(sources, grads):
         if grad is None or not grad.abs().sum() > 0:
-            raise Refused(f"no gradient reaches {name}: build z from it, z = mu + sigma * eps, with {name} neither "
-                          "detached nor left out")
+            raise Refused(_("no gradient reaches {name}: build z from it, z = mu + sigma * eps, with {name} neither "
+                            "detached nor left out").format(name=name))
+
+
+def joined(names) -> str:
+    """``names`` in a sentence: "mu and sigma", "a and b and c"."""
+    words = list(names)
+    text = words[0] if words else ""
+    for word in words[1:]:
+        text = _("{first} and {second}").format(first=text, second=word)
+    return text
 
 
 def is_noise(z: Tensor, mu: Tensor, sigma: Tensor, advice: str = "") -> None:
@@ -387,9 +417,10 @@ def is_noise(z: Tensor, mu: Tensor, sigma: Tensor, advice: str = "") -> None:
     eps = (z.detach().to(mu.dtype) - mu.detach()) / sigma.detach()
     mean, spread, n = eps.mean(0), eps.std(0), len(eps)
     if (mean.abs() > 5 / math.sqrt(n)).any() or ((spread - 1).abs() > max(0.02, 5 / math.sqrt(2 * n))).any():
-        raise Refused(f"(z - mu) / sigma should be N(0, 1) noise (mean 0, spread 1), got mean "
-                      f"{[round(v, 2) for v in mean.tolist()]} and spread {[round(v, 2) for v in spread.tolist()]}: "
-                      f"z = mu + sigma * eps, eps = torch.randn_like(mu), a sample of N(0, 1) in mu's shape{advice}")
+        raise Refused(_("(z - mu) / sigma should be N(0, 1) noise (mean 0, spread 1), got mean {mean} and spread "
+                        "{spread}: z = mu + sigma * eps, eps = torch.randn_like(mu), a sample of N(0, 1) in mu's "
+                        "shape{advice}").format(mean=[round(v, 2) for v in mean.tolist()],
+                                                spread=[round(v, 2) for v in spread.tolist()], advice=advice))
 
 
 def variational_encoder_note(cls: type, device: torch.device, variational: bool = True) -> str:
@@ -407,15 +438,15 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
     hooks = [layer.register_forward_hook(lambda module, inputs, output: used.add(module)) for layer in layers[1:]]
     try:
         with torch.enable_grad():
-            z = tensor_of(run(encoder, x), (256, CHECK_DIMS), "encoder(x), one code per image of x (256, 1, 28, 28),",
-                          "`return z`")
+            z = tensor_of(run(encoder, x), (256, CHECK_DIMS),
+                          _("encoder(x), one code per image of x (256, 1, 28, 28),"), "`return z`")
     finally:
         for hook in hooks:
             hook.remove()
     for name, layer in (("linear2", layers[1]), ("linear3", layers[2])):
         if layer not in used:
-            raise Refused(f"forward never uses self.{name}: mu and sigma have a layer each, mu = self.linear2(x) and "
-                          "sigma = torch.exp(self.linear3(x))")
+            raise Refused(_("forward never uses self.{name}: mu and sigma have a layer each, mu = self.linear2(x) "
+                            "and sigma = torch.exp(self.linear3(x))").format(name=name))
     with torch.enable_grad():
         h = torch.relu(layers[0](torch.flatten(x, start_dim=1)))
         mu, sigma = layers[1](h), torch.exp(layers[2](h))
@@ -425,20 +456,20 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
     except Refused:
         pass
     else:
-        raise Refused("sigma must be positive, and linear3 gives any real number: the lecture makes it positive with "
-                      "exp, sigma = torch.exp(self.linear3(x))")
-    is_noise(z, mu, sigma, ", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))")
+        raise Refused(_("sigma must be positive, and linear3 gives any real number: the lecture makes it positive "
+                        "with exp, sigma = torch.exp(self.linear3(x))"))
+    is_noise(z, mu, sigma, _(", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))"))
     kl = getattr(encoder, "kl", None)
     if kl is kl_before:
-        raise Refused(f"your forward never set self.kl (got {kl!r}, as __init__ left it): compute the KL from mu and "
-                      "sigma in forward and keep its sum in self.kl, self.kl = (...).sum(), not kl = ... (a name that "
-                      "is lost when forward returns)")
+        raise Refused(_("your forward never set self.kl (got {kl!r}, as __init__ left it): compute the KL from mu and "
+                        "sigma in forward and keep its sum in self.kl, self.kl = (...).sum(), not kl = ... (a name "
+                        "that is lost when forward returns)").format(kl=kl))
     if not torch.is_tensor(kl) or kl.dim() != 0:
-        got = f"shape {tuple(kl.shape)}" if torch.is_tensor(kl) else repr(kl)
-        raise Refused(f"after encoder(x), self.kl should be one number for the batch (a tensor summed with .sum()), "
-                      f"got {got}")
+        got = _("shape {shape}").format(shape=tuple(kl.shape)) if torch.is_tensor(kl) else repr(kl)
+        raise Refused(_("after encoder(x), self.kl should be one number for the batch (a tensor summed with .sum()), "
+                        "got {got}").format(got=got))
     if not kl.is_floating_point():
-        raise Refused(f"self.kl should be a real number (a float tensor), got dtype {kl.dtype}")
+        raise Refused(_("self.kl should be a real number (a float tensor), got dtype {dtype}").format(dtype=kl.dtype))
     return kl_note(kl, mu, sigma, torch.sum, "self.kl")
 
 
@@ -451,8 +482,8 @@ def interpolation(decoder: Callable, z_1: Tensor, z_2: Tensor, n: int) -> Tensor
 def same_interpolation(images: Tensor, expected: Tensor) -> None:
     """Refuse interpolated ``images`` that are not ``expected`` (``interpolation``'s)."""
     if not torch.allclose(images.detach().to(expected.dtype).to(expected.device), expected, atol=1e-5):
-        raise Refused("the images differ from the ones decoded at z_1 + (z_2 - z_1) * t for t in np.linspace(0, 1, n): "
-                      "evenly spaced from z_1 to z_2, both ends included")
+        raise Refused(_("the images differ from the ones decoded at z_1 + (z_2 - z_1) * t for t in "
+                        "np.linspace(0, 1, n): evenly spaced from z_1 to z_2, both ends included"))
 
 
 # ---- Type-along cells: one registration per name -----------------------------------------------------------------
@@ -491,27 +522,33 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
             autoencoder's (the pre-work). By default, True if the namespace holds a ``VariationalAutoencoder``.
     """
     if name not in TYPE_ALONG:
-        raise ValueError(f"take knows the type-along names {sorted(TYPE_ALONG)}, got {name!r}.")
+        raise ValueError(_("take knows the type-along names {names}, got {name!r}.").format(
+            names=sorted(TYPE_ALONG), name=name))
     if variational is None:
         variational = "VariationalAutoencoder" in namespace
     time = lecture_time(name, namespace)
-    at = f" (lecture {time})" if time else ""
+    at = _(" (lecture {time})").format(time=time) if time else ""
     fallback, made_of = fallback_for(name, namespace)
     if not typed_in(namespace, name):
-        print(f"{name} is not typed yet{at}: the cells below use vae_lab's version{made_of}.")
+        print(_("{name} is not typed yet{at}: the cells below use vae_lab's version{made_of}.").format(
+            name=name, at=at, made_of=made_of))
         return fallback
     try:
         device = torch.device(namespace.get("device", CPU))
     except (TypeError, RuntimeError):
         device = CPU
     if "meta" in (device.type, torch.get_default_device().type):  # nothing runs there, not even the check
-        works, said = False, f"the notebook's device is 'meta', {META}"
+        works, said = False, _("the notebook's device is 'meta', {meta}").format(meta=_(META))
     else:
         works, said = judged(TYPE_ALONG[name].rule, namespace[name], device, variational, device=device)
     if not works:
-        print(f"✗ {name}: {said}{at}. The cells below use vae_lab's version{made_of} until you fix it.")
+        print(_("✗ {name}: {said}{at}. The cells below use vae_lab's version{made_of} until you fix it.").format(
+            name=name, said=said, at=at, made_of=made_of))
         return fallback
-    print(f"⚠ {name}: {said}. The cells below use your {name}." if said else f"✓ {name}: yours is used from here on.")
+    if said:
+        print(_("⚠ {name}: {said}. The cells below use your {name}.").format(name=name, said=said))
+    else:
+        print(_("✓ {name}: yours is used from here on.").format(name=name))
     return namespace[name]
 
 
@@ -556,7 +593,8 @@ def fallback_for(name: str, namespace: dict) -> tuple[object, str]:
     if not typed:
         return entry.fallback, ""
     encoder, decoder = (namespace[part] if part in typed else TYPE_ALONG[part].fallback for part in entry.parts)
-    return lecture_autoencoder(name, encoder, decoder), f", built from this notebook's {' and '.join(typed)}"
+    return lecture_autoencoder(name, encoder, decoder), _(", built from this notebook's {names}").format(
+        names=joined(typed))
 
 
 def lecture_autoencoder(name: str, encoder: type, decoder: type) -> type:
@@ -588,10 +626,11 @@ def loader(batches: int = 2) -> DataLoader:
 def build(cls: type, device: torch.device) -> nn.Module:
     """``cls(CHECK_DIMS)`` on ``device``, as the lecture builds its models."""
     if not isinstance(cls, type) or not issubclass(cls, nn.Module):
-        raise Refused(f"give the class itself (class ... (nn.Module)), not {described(cls)}")
+        raise Refused(_("give the class itself (class ... (nn.Module)), not {what}").format(what=described(cls)))
     model = run(cls, CHECK_DIMS)
     if any(tensor.is_meta for tensor in [*model.parameters(), *model.buffers()]):
-        raise Refused(f"{cls.__name__}({CHECK_DIMS}) has its tensors on the 'meta' device, {META}")
+        raise Refused(_("{cls}({dims}) has its tensors on the 'meta' device, {meta}").format(
+            cls=cls.__name__, dims=CHECK_DIMS, meta=_(META)))
     return model.to(device)
 
 
@@ -599,11 +638,14 @@ def linear(module: nn.Module, name: str, inputs: int, outputs: int) -> nn.Linear
     """``module.<name>``, checked to be an ``nn.Linear(inputs, outputs)`` as the lecture names it."""
     layer = getattr(module, name, None)
     if not isinstance(layer, nn.Linear):
-        raise Refused(f"{type(module).__name__} needs a layer self.{name} = nn.Linear({inputs}, {outputs}) "
-                      f"(the lecture's name), found {type(layer).__name__ if layer is not None else 'none'}")
+        raise Refused(_("{module} needs a layer self.{name} = nn.Linear({inputs}, {outputs}) (the lecture's name), "
+                        "found {found}").format(module=type(module).__name__, name=name, inputs=inputs,
+                                                outputs=outputs,
+                                                found=type(layer).__name__ if layer is not None else _("none")))
     if (layer.in_features, layer.out_features) != (inputs, outputs):
-        raise Refused(f"self.{name} must be nn.Linear({inputs}, {outputs}), got nn.Linear({layer.in_features}, "
-                      f"{layer.out_features})")
+        raise Refused(_("self.{name} must be nn.Linear({inputs}, {outputs}), got nn.Linear({got_inputs}, "
+                        "{got_outputs})").format(name=name, inputs=inputs, outputs=outputs,
+                                                 got_inputs=layer.in_features, got_outputs=layer.out_features))
     return layer
 
 
@@ -612,7 +654,7 @@ def encoder_note(cls: type, device: torch.device, variational: bool) -> str:
     encoder = build(cls, device)
     linear(encoder, "linear1", IMAGE_SIZE, HIDDEN), linear(encoder, "linear2", HIDDEN, CHECK_DIMS)
     z = run(encoder, images()[0].to(device))
-    tensor_of(z, (CHECK_IMAGES, CHECK_DIMS), "encoder(x) for x of shape (8, 1, 28, 28)", "`return self.linear2(x)`")
+    tensor_of(z, (CHECK_IMAGES, CHECK_DIMS), _("encoder(x) for x of shape (8, 1, 28, 28)"), "`return self.linear2(x)`")
     return ""
 
 
@@ -623,12 +665,13 @@ def decoder_note(cls: type, device: torch.device, variational: bool) -> str:
     x_hat = run(decoder, 10 * torch.randn(CHECK_IMAGES, CHECK_DIMS, device=device))  # far codes: a ReLU leaves [0, 1]
     shape = (CHECK_IMAGES, *IMAGE_SHAPE)
     if isinstance(x_hat, Tensor) and x_hat.shape != shape and x_hat.numel() == math.prod(shape):
-        raise Refused(f"decoder(z) for z of shape (8, 2) has the pixels of 8 images in shape {tuple(x_hat.shape)}, "
-                      "not (8, 1, 28, 28): end forward with return z.reshape((-1, 1, 28, 28)), as the lecture")
-    x_hat = tensor_of(x_hat, shape, "decoder(z) for z of shape (8, 2)", "`return z.reshape((-1, 1, 28, 28))`")
+        raise Refused(_("decoder(z) for z of shape (8, 2) has the pixels of 8 images in shape {shape}, not "
+                        "(8, 1, 28, 28): end forward with return z.reshape((-1, 1, 28, 28)), as the lecture").format(
+            shape=tuple(x_hat.shape)))
+    x_hat = tensor_of(x_hat, shape, _("decoder(z) for z of shape (8, 2)"), "`return z.reshape((-1, 1, 28, 28))`")
     if x_hat.min() < 0 or x_hat.max() > 1:
-        raise Refused("pixels must be in [0, 1], and linear2 gives any real number: end with a sigmoid, z = "
-                      "torch.sigmoid(self.linear2(z)), as the lecture")
+        raise Refused(_("pixels must be in [0, 1], and linear2 gives any real number: end with a sigmoid, z = "
+                        "torch.sigmoid(self.linear2(z)), as the lecture"))
     return ""
 
 
@@ -637,7 +680,7 @@ def autoencoder_note(cls: type, device: torch.device, variational: bool) -> str:
     model = build(cls, device)
     for part in ("encoder", "decoder"):
         if not isinstance(getattr(model, part, None), nn.Module):
-            raise Refused(f"the model needs self.{part} (the lecture's name), built in __init__")
+            raise Refused(_("the model needs self.{part} (the lecture's name), built in __init__").format(part=part))
     parts = ("VariationalEncoder" if variational else "Encoder", "Decoder")
     for part, name in zip(("encoder", "decoder"), parts):  # a class the student typed: judged by its own rule
         inner = type(getattr(model, part))
@@ -645,11 +688,12 @@ def autoencoder_note(cls: type, device: torch.device, variational: bool) -> str:
             try:
                 TYPE_ALONG[name].rule(inner, device, variational)
             except Refused as refused:
-                raise Refused(f"self.{part} is your {inner.__name__}, which its own check refuses: {refused}") from None
+                raise Refused(_("self.{part} is your {cls}, which its own check refuses: {refused}").format(
+                    part=part, cls=inner.__name__, refused=refused)) from None
     x = images()[0].to(device)
-    tensor_of(run(model, x), tuple(x.shape), "model(x) for x of shape (8, 1, 28, 28)", "`return self.decoder(z)`")
+    tensor_of(run(model, x), tuple(x.shape), _("model(x) for x of shape (8, 1, 28, 28)"), "`return self.decoder(z)`")
     if variational and not torch.is_tensor(getattr(model.encoder, "kl", None)):
-        raise Refused("after model(x), model.encoder.kl should hold the batch's KL term (a tensor)")
+        raise Refused(_("after model(x), model.encoder.kl should hold the batch's KL term (a tensor)"))
     return ""
 
 
@@ -685,14 +729,14 @@ def loss_gradients(train: Callable, model: nn.Module) -> tuple[Tensor, Tensor, l
         for hook in hooks:
             hook.remove()
     if returned is not model:
-        raise Refused("train should end with `return autoencoder`, the trained model, as the lecture's does: the "
-                      "notebook writes vae = train(vae, data, ...)")
+        raise Refused(_("train should end with `return autoencoder`, the trained model, as the lecture's does: the "
+                        "notebook writes vae = train(vae, data, ...)"))
     if len(seen) < 2:
-        raise Refused("no gradient reached the model's output: call loss.backward() for each batch")
+        raise Refused(_("no gradient reached the model's output: call loss.backward() for each batch"))
     if len(steps) > 1 and bias.grad is not None and not torch.allclose(bias.grad, steps[-1]) and \
             torch.allclose(bias.grad, sum(steps)):
-        raise Refused("the gradients add up from batch to batch: call opt.zero_grad() at the start of each step, "
-                      "before loss.backward(), as the lecture's loop")
+        raise Refused(_("the gradients add up from batch to batch: call opt.zero_grad() at the start of each step, "
+                        "before loss.backward(), as the lecture's loop"))
     (x, x_hat), grad = seen[0], seen[1]
     return grad, 2 * (x_hat - x.to(x_hat.device)), kl_grads
 
@@ -711,26 +755,27 @@ def train_note(typed: Callable, device: torch.device, variational: bool) -> str:
     """The student's loop on a fresh library model: it returns the model, changes its weights, and its loss is the
     lecture's (summed squared error, plus the encoder's KL with weight 1 for a VAE), read from the gradients."""
     if not callable(typed):
-        raise Refused(f"train should be a function, got {type(typed).__name__}")
+        raise Refused(_("train should be a function, got {type}").format(type=type(typed).__name__))
     model = (models.VariationalAutoencoder if variational else models.Autoencoder)(CHECK_DIMS).to(device)
     before = [p.detach().clone() for p in model.parameters()]
     grad, sse_grad, kl_grads = loss_gradients(typed, model)
     if all(torch.equal(a, b) for a, b in zip(before, model.parameters())):
-        raise Refused("the weights did not change: create the optimizer from autoencoder.parameters() and call "
-                      "opt.step() after loss.backward(), with opt.zero_grad() before loss.backward() (between them "
-                      "it wipes the gradients that opt.step() needs)")
+        raise Refused(_("the weights did not change: create the optimizer from autoencoder.parameters() and call "
+                        "opt.step() after loss.backward(), with opt.zero_grad() before loss.backward() (between them "
+                        "it wipes the gradients that opt.step() needs)"))
     ratio = (grad * sse_grad).sum() / (sse_grad * sse_grad).sum()
     if not math.isclose(ratio.item(), 1.0, rel_tol=1e-3):
         mean = math.isclose(ratio.item(), 1 / sse_grad.numel(), rel_tol=1e-2)
-        what = "a mean (.mean() or F.mse_loss)" if mean else "something else"
-        raise Refused(f"the reconstruction term is {what}: {SUM_NOT_MEAN}")
+        what = _("a mean (.mean() or F.mse_loss)") if mean else _("something else")
+        raise Refused(_("the reconstruction term is {what}: {sum_not_mean}").format(
+            what=what, sum_not_mean=_(SUM_NOT_MEAN)))
     if variational and not kl_grads:
-        raise Refused("the loss has no KL term, or one cut from the gradients (.detach(), .item()): add "
-                      "+ autoencoder.encoder.kl, as it is")
+        raise Refused(_("the loss has no KL term, or one cut from the gradients (.detach(), .item()): add "
+                        "+ autoencoder.encoder.kl, as it is"))
     if variational and all(torch.allclose(g, -torch.ones_like(g)) for g in kl_grads):
-        raise Refused("the loss subtracts the KL: add it, loss = ((x - x_hat)**2).sum() + autoencoder.encoder.kl")
+        raise Refused(_("the loss subtracts the KL: add it, loss = ((x - x_hat)**2).sum() + autoencoder.encoder.kl"))
     if variational and not all(torch.allclose(g, torch.ones_like(g)) for g in kl_grads):
-        raise Refused("the KL term should be added once, with weight 1: + autoencoder.encoder.kl")
+        raise Refused(_("the KL term should be added once, with weight 1: + autoencoder.encoder.kl"))
     return ""
 
 
@@ -755,10 +800,11 @@ def deterministic(device: torch.device, dims: int = CHECK_DIMS) -> nn.Module:
 def shown_image(ax, shapes: tuple, what: str) -> np.ndarray:
     """The last image ``ax`` shows, checked to have one of ``shapes``; ``what`` names it in the hint."""
     if not ax.images:
-        raise Refused(f"nothing was shown: plt.imshow(img) the {what}")
+        raise Refused(_("nothing was shown: plt.imshow(img) the {what}").format(what=what))
     img = np.asarray(ax.images[-1].get_array())
     if img.shape not in shapes:
-        raise Refused(f"the {what} should be {shapes[0][0]} x {shapes[0][1]} pixels, got shape {img.shape}")
+        raise Refused(_("the {what} should be {rows} x {columns} pixels, got shape {shape}").format(
+            what=what, rows=shapes[0][0], columns=shapes[0][1], shape=img.shape))
     return img
 
 
@@ -768,12 +814,12 @@ def plot_latent_note(typed: Callable, device: torch.device, variational: bool, d
     ax = drawn(typed, model, data, num_batches=0)
     points = [c.get_offsets() for c in ax.collections if len(c.get_offsets())]
     if not points:
-        raise Refused("nothing was drawn: plt.scatter(...) the codes of each batch")
+        raise Refused(_("nothing was drawn: plt.scatter(...) the codes of each batch"))
     x = np.concatenate(points)[:, 0]
     with torch.no_grad():
         codes = torch.cat([model.encoder(x_.to(device)) for x_, _ in data]).cpu()[:, 0].numpy()
     if not all(np.isclose(codes, value, atol=1e-5).any() for value in x):
-        raise Refused("the points drawn are not the encoder's codes: z = autoencoder.encoder(x); plot z[:, 0]")
+        raise Refused(_("the points drawn are not the encoder's codes: z = autoencoder.encoder(x); plot z[:, 0]"))
     return ""
 
 
@@ -781,13 +827,13 @@ def plot_latent_note(typed: Callable, device: torch.device, variational: bool, d
 def plot_reconstructed_note(typed: Callable, device: torch.device, variational: bool) -> str:
     model, n = deterministic(device), 3
     ax = drawn(typed, model, r0=(-1, 1), r1=(-2, 2), n=n)
-    img = shown_image(ax, ((n * 28, n * 28),), f"grid of decoded images (n = {n})")
+    img = shown_image(ax, ((n * 28, n * 28),), _("grid of decoded images (n = {n})").format(n=n))
     with torch.no_grad():  # the top-left cell: the lowest z_1, the highest z_2 (corners or centres of the cells)
         options = [model.decoder(torch.tensor([[x, y]], device=device)).reshape(28, 28).cpu().numpy()
                    for x, y in ((-1.0, 2.0), (-1 + 1 / n, 2 - 2 / n))]
     if not any(np.allclose(img[:28, :28], option, atol=1e-5) for option in options):
-        raise Refused("the top-left cell should be decoded from z = (r0[0], r1[1]): row i from the top has "
-                      "z_2 = r1[1] - ..., column j has z_1 = r0[0] + ...")
+        raise Refused(_("the top-left cell should be decoded from z = (r0[0], r1[1]): row i from the top has "
+                        "z_2 = r1[1] - ..., column j has z_1 = r0[0] + ..."))
     return ""
 
 
@@ -796,12 +842,15 @@ def interpolate_note(typed: Callable, device: torch.device, variational: bool) -
     model, n = deterministic(device), 5
     x_1, x_2 = torch.rand(1, 28, 28, device=device), torch.rand(1, 28, 28, device=device)
     ax = drawn(typed, model, x_1, x_2, n=n)
-    img = shown_image(ax, ((28, n * 28),), f"strip of decoded images (n = {n})")
+    img = shown_image(ax, ((28, n * 28),), _("strip of decoded images (n = {n})").format(n=n))
     with torch.no_grad():
         expected = interpolation(model.decoder, model.encoder(x_1), model.encoder(x_2), n).cpu()
     strip = torch.as_tensor(img, dtype=expected.dtype).reshape(28, n, 28).permute(1, 0, 2).reshape(expected.shape)
     same_interpolation(strip, expected)
     return ""
+
+
+GIF_NAME = "f'{filename}.gif'"  # the lecture's file name, code
 
 
 @type_along("interpolate_gif", interpolate_gif)
@@ -814,15 +863,15 @@ def interpolate_gif_note(typed: Callable, device: torch.device, variational: boo
         run(typed, model, str(Path(folder) / "check"), x_1, x_2, n=n)
         written = sorted(Path(folder).iterdir())
         if not written:
-            raise Refused("no file was written: save the frames with f'{filename}.gif'")
+            raise Refused(_("no file was written: save the frames with {code}").format(code=GIF_NAME))
         try:
             with Image.open(written[0]) as gif:
                 frames = getattr(gif, "n_frames", 1)
         except OSError:  # PIL's UnidentifiedImageError among them
-            raise Refused(f"the file written, {written[0].name}, is not an image: save the frames as a GIF, "
-                          "f'{filename}.gif'") from None
+            raise Refused(_("the file written, {file}, is not an image: save the frames as a GIF, {code}").format(
+                file=written[0].name, code=GIF_NAME)) from None
     if frames < n:
-        raise Refused(f"for n = {n} the GIF should have at least {n} frames, got {frames}")
+        raise Refused(_("for n = {n} the GIF should have at least {n} frames, got {frames}").format(n=n, frames=frames))
     return ""
 
 
@@ -842,7 +891,7 @@ def plot_reconstructed_1d(autoencoder: nn.Module, r0=(-3, 3), n: int = 12):
     ax.imshow(torch.cat(list(x_hat), dim=1).numpy(), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([28 * i + 13.5 for i in range(n)], labels=[f"{value:.1f}" for value in z[:, 0].tolist()])
     ax.set_yticks([])
-    ax.set_title(f"Decoded along the line, from z = {r0[0]} to z = {r0[1]}")
+    ax.set_title(_("Decoded along the line, from z = {start} to z = {end}").format(start=r0[0], end=r0[1]))
     return fig
 
 
@@ -850,12 +899,13 @@ def plot_reconstructed_1d(autoencoder: nn.Module, r0=(-3, 3), n: int = 12):
 def plot_reconstructed_1d_note(typed: Callable, device: torch.device, variational: bool) -> str:
     model, n = deterministic(device, dims=1), 4
     ax = drawn(typed, model, r0=(-2, 2), n=n)
-    img = shown_image(ax, ((28, n * 28), (n * 28, 28)), f"strip of decoded images (n = {n})")
+    img = shown_image(ax, ((28, n * 28), (n * 28, 28)), _("strip of decoded images (n = {n})").format(n=n))
     with torch.no_grad():
         first = model.decoder(torch.tensor([[-2.0]], device=device)).reshape(28, 28).cpu().numpy()
         centre = model.decoder(torch.tensor([[-2 + 2 / n]], device=device)).reshape(28, 28).cpu().numpy()
     if not any(np.allclose(img[:28, :28], option, atol=1e-5) for option in (first, centre)):
-        raise Refused("the strip should start at z = r0[0]: one code per image, torch.tensor([[x]]) of shape (1, 1)")
+        raise Refused(_("the strip should start at z = r0[0]: one code per image, torch.tensor([[x]]) of shape "
+                        "(1, 1)"))
     return ""
 
 
@@ -866,7 +916,7 @@ def exercise(check: Callable[..., str]) -> Callable[..., bool]:
     @functools.wraps(check)
     def checked(*args) -> bool:
         works, said = judged(check, *args)
-        print(f"✓ {said}" if works else f"✗ {capitalized(said)}.")
+        print(_("✓ {said}").format(said=said) if works else _("✗ {said}.").format(said=capitalized(said)))
         return works
     return checked
 
@@ -889,16 +939,19 @@ def check_kl(my_kl: Callable) -> str:
     generator = torch.Generator().manual_seed(0)
     mu = torch.randn(6, 3, generator=generator, dtype=torch.float64)
     log_sigma = torch.randn(6, 3, generator=generator, dtype=torch.float64) / 2
-    result, yours = run(my_kl, *copies(mu, log_sigma)), f"your {called(my_kl)}"
+    result, yours = run(my_kl, *copies(mu, log_sigma)), _("your {name}").format(name=called(my_kl))
     if isinstance(result, Tensor) and result.is_floating_point() and result.isnan().any():
-        raise Refused(f"{yours} gives NaN, as torch.log of a negative number does: log_sigma is already log sigma, "
-                      "often negative, so use it as it is for log sigma, and sigma = torch.exp(log_sigma)")
-    result = tensor_of(result, (6,), "the KL, one per row (sum over the latent dimensions only, dim=1),")
+        raise Refused(_("{yours} gives NaN, as torch.log of a negative number does: log_sigma is already log sigma, "
+                        "often negative, so use it as it is for log sigma, and sigma = torch.exp(log_sigma)").format(
+            yours=yours))
+    result = tensor_of(result, (6,), _("the KL, one per row (sum over the latent dimensions only, dim=1),"))
     note = kl_note(result, mu, log_sigma.exp(), lambda kl: kl.sum(dim=1), yours)
     if note:
         raise Refused(note)
-    precision = "" if result.dtype in (torch.float32, torch.float64) else f", to {result.dtype}'s precision"
-    return f"KL matches torch.distributions.kl_divergence on 6 random Gaussians{precision}."
+    precision = "" if result.dtype in (torch.float32, torch.float64) else _(", to {dtype}'s precision").format(
+        dtype=result.dtype)
+    return _("KL matches torch.distributions.kl_divergence on 6 random Gaussians{precision}.").format(
+        precision=precision)
 
 
 @exercise
@@ -907,13 +960,14 @@ def check_reparameterize(my_reparameterize: Callable) -> str:
     n = 100_000
     mu, sigma = torch.tensor([2.0, -1.0]).repeat(n, 1), torch.tensor([0.5, 3.0]).repeat(n, 1)
     mu_given, sigma_given = copies(mu.requires_grad_(), sigma.requires_grad_())
-    z = tensor_of(run(my_reparameterize, mu_given, sigma_given), mu.shape, "z (one sample per mu: torch.randn_like)")
+    z = tensor_of(run(my_reparameterize, mu_given, sigma_given), mu.shape,
+                  _("z (one sample per mu: torch.randn_like)"))
     gradients_reach(z, {"mu": mu_given, "sigma": sigma_given})
     is_noise(z, mu, sigma)
     (grad_mu,) = torch.autograd.grad(z.sum(), [mu_given])
     if not torch.allclose(grad_mu.to(mu.dtype), torch.ones_like(mu)):
-        raise Refused("dz/dmu should be 1: z = mu + sigma * eps, with mu added once")
-    return "z has mean mu and spread sigma, and gradients reach both."
+        raise Refused(_("dz/dmu should be 1: z = mu + sigma * eps, with mu added once"))
+    return _("z has mean mu and spread sigma, and gradients reach both.")
 
 
 @exercise
@@ -923,12 +977,13 @@ def check_sse(my_sse: Callable) -> str:
     x_hat, x = torch.rand(4, 1, 28, 28, generator=generator), torch.rand(4, 1, 28, 28, generator=generator)
     expected = sum(float(((a - b) ** 2).sum()) for a, b in zip(x_hat, x))
     result = float(tensor_of(run(my_sse, *copies(x_hat, x)), (),
-                             "the sum of squared errors (one number: .sum() over pixels and batch, no dim)"))
+                             _("the sum of squared errors (one number: .sum() over pixels and batch, no dim)")))
     if math.isclose(result, expected / x.numel(), rel_tol=1e-4):
-        raise Refused(f"that is the mean squared error; {SUM_NOT_MEAN}")
+        raise Refused(_("that is the mean squared error; {sum_not_mean}").format(sum_not_mean=_(SUM_NOT_MEAN)))
     if not math.isclose(result, expected, rel_tol=1e-4):
-        raise Refused(f"expected {expected:.2f} on this test batch, got {result:.2f}")
-    return "Sum of squared errors is right."
+        raise Refused(_("expected {expected:.2f} on this test batch, got {result:.2f}").format(
+            expected=expected, result=result))
+    return _("Sum of squared errors is right.")
 
 
 @exercise
@@ -938,7 +993,7 @@ def check_variational_encoder(encoder_class: type) -> str:
     note = variational_encoder_note(encoder_class, CPU)
     if note:
         raise Refused(note)
-    return "forward computes z = mu + sigma * eps and self.kl is the true KL."
+    return _("forward computes z = mu + sigma * eps and self.kl is the true KL.")
 
 
 @exercise
@@ -948,7 +1003,7 @@ def check_interpolate(my_interpolate: Callable, decoder: Callable, z_1: Tensor, 
     expected = interpolation(decoder, z_1, z_2, n)
     result = run(my_interpolate, *copies(z_1, z_2), n)
     stacked = isinstance(result, Tensor) and result.numel() == expected.numel() and result.dim() == expected.dim() + 1
-    images = tensor_of(result, expected.shape, f"the {n} images" + (" (join them with torch.cat, not torch.stack)"
-                                                                    if stacked else ""))
+    what = _("the {n} images (join them with torch.cat, not torch.stack)") if stacked else _("the {n} images")
+    images = tensor_of(result, expected.shape, what.format(n=n))
     same_interpolation(images, expected)
-    return f"{n} images, evenly spaced from z_1 to z_2, both ends included."
+    return _("{n} images, evenly spaced from z_1 to z_2, both ends included.").format(n=n)

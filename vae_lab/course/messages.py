@@ -2,8 +2,10 @@
 
 The checks (``vae_lab.course.checks``) write every message as ``_("English, with {named} blanks").format(...)``,
 as Python's ``gettext`` has it; ``_`` gives the message of the notebook's language, or the English one if the
-catalogue has no entry. A plain table (``messages_vi.py``) is smaller than gettext's compiled catalogues and needs
-no build step; a test checks that it translates every message, with the same blanks.
+catalogue has no entry. A text kept in a module-level constant is marked ``N_("...")``, gettext's mark, and looked up
+where it is used, ``_(CONSTANT)``: the language is decided at each call, not at import. A plain table
+(``messages_vi.py``) is smaller than gettext's compiled catalogues and needs no build step; a test checks that it
+translates every message, with the same blanks.
 
 The language is the notebook's: ``$VAE_LAB_LANGUAGE`` if set, else the name of the folder the kernel runs in,
 when a catalogue has that name (Jupyter, nbval and ``python -m vae_lab.series`` start a notebook's kernel in the
@@ -40,3 +42,8 @@ def language() -> str:
 def _(english: str) -> str:
     """``english`` in the notebook's language (itself where the catalogue has no entry)."""
     return catalogue(language()).get(english, english)
+
+
+def N_(english: str) -> str:
+    """``english`` itself: marks a message kept in a constant, translated where it is used (``_(CONSTANT)``)."""
+    return english
