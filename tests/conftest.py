@@ -31,8 +31,10 @@ def images():
 
 @pytest.fixture(autouse=True)
 def no_seed_offset(monkeypatch):
-    """Tests see the seeds they set, even where $VAE_LAB_SEED_OFFSET is exported for a notebook run."""
+    """Tests see the seeds they set, and the check lines in English (a test of Vietnamese says so), even where
+    $VAE_LAB_SEED_OFFSET or $VAE_LAB_LANGUAGE is exported for a notebook run."""
     monkeypatch.delenv("VAE_LAB_SEED_OFFSET", raising=False)
+    monkeypatch.delenv("VAE_LAB_LANGUAGE", raising=False)
 
 
 @pytest.fixture
