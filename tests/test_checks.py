@@ -329,9 +329,9 @@ def printed(notebook) -> str:
     return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
 
 
-def in_language(name: str, english: str, **blanks) -> str:
-    """The check line ``english`` (a template of checks.py) as the copy of notebook ``name`` prints it."""
-    language = "vi" if name.startswith("vi/") else "en"
+def in_language(notebook: str, english: str, **blanks) -> str:
+    """The check line ``english`` (a template of checks.py) as the copy of ``notebook`` prints it."""
+    language = "vi" if notebook.startswith("vi/") else "en"
     return catalogue(language).get(english, english).format(**blanks)
 
 
