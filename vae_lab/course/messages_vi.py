@@ -11,9 +11,9 @@ MESSAGES = {
     "that is the lecture's line, Σ(σ² + μ² − log σ − ½): that is the KL to N(0, ½) plus a constant, not the KL to N(0, "
     "1) (Σ[(σ² + μ² − 1)/2 − log σ]; why: notebook 02, 'Spot the bug'). Your VAE will keep its codes in a tighter "
     "cloud":
-        "đó là dòng KL của bài giảng, Σ(σ² + μ² − log σ − ½): đó là KL so với N(0, ½) cộng thêm một hằng số, chứ không "
-        "phải KL so với N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; vì sao: notebook 02, 'Spot the bug'). VAE của bạn sẽ giữ "
-        "các vector z trong một đám mây hẹp hơn",
+        "đây là dòng KL của bài giảng, Σ(σ² + μ² − log σ − ½): dòng này tính KL tới N(0, ½) cộng thêm một hằng số, chứ "
+        "không phải KL tới N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; vì sao: notebook 02, 'Spot the bug'). VAE của bạn sẽ "
+        "giữ các vector z trong một đám mây nhỏ hơn",
     "the lecture's loss is the sum, ((x - x_hat)**2).sum(), over the pixels and the images":
         "hàm loss của bài giảng lấy tổng, ((x - x_hat)**2).sum(), trên mọi điểm ảnh và mọi ảnh",
     # ---- ADVICE: what to do about the errors that code typed from the video meets (after "your code raised ...")
@@ -62,26 +62,26 @@ MESSAGES = {
         "với bài giảng",
     "your {who} called sys.exit() (raised SystemExit), which would stop Run All: end it with `return`, or raise an "
     "error that says what is wrong":
-        "{who} của bạn gọi sys.exit() (raise SystemExit), điều này sẽ làm dừng Run All: hãy kết thúc bằng `return`, "
-        "hoặc raise một lỗi nói rõ điều gì sai",
+        "{who} của bạn gọi sys.exit() (raise SystemExit), việc này sẽ làm Run All dừng lại: hãy kết thúc bằng "
+        "`return`, hoặc raise một lỗi nói rõ điều gì sai",
     "your {who} raised KeyboardInterrupt itself, which would stop Run All: raise an error that says what is wrong "
     "(ValueError, ...) instead":
-        "{who} của bạn tự raise KeyboardInterrupt, điều này sẽ làm dừng Run All: thay vào đó hãy raise một lỗi nói rõ "
-        "điều gì sai (ValueError, ...)",
+        "{who} của bạn tự raise KeyboardInterrupt, việc này sẽ làm Run All dừng lại: thay vào đó hãy raise một lỗi "
+        "nói rõ điều gì sai (ValueError, ...)",
     "the check could not judge your answer ({what}): look at what your code returns, a torch.Tensor of the expected "
     "shape, with floats":
         "phần kiểm tra không đánh giá được đáp án của bạn ({what}): hãy xem code của bạn trả về gì; cần một "
         "torch.Tensor có shape như yêu cầu, chứa số thực",
     "not written yet: replace the `raise NotImplementedError` line with your code":
-        "chưa được viết: hãy thay dòng `raise NotImplementedError` bằng code của bạn",
+        "bạn chưa viết phần này: hãy thay dòng `raise NotImplementedError` bằng code của bạn",
     "your code raised {what}. {advice}": "code của bạn báo lỗi {what}. {advice}",
     "your code raised {what}": "code của bạn báo lỗi {what}",
     "function": "hàm",
     # ---- What the student's code printed during a check, cut short
     "[… {lines:,} more lines ({chars:,} characters) that your code printed, left out]":
-        "[… đã lược bỏ {lines:,} dòng nữa ({chars:,} ký tự) mà code của bạn in ra]",
+        "[… đã lược bỏ {lines:,} dòng còn lại ({chars:,} ký tự) mà code của bạn in ra]",
     "[… {chars:,} more characters that your code printed, left out]":
-        "[… đã lược bỏ {chars:,} ký tự nữa mà code của bạn in ra]",
+        "[… đã lược bỏ {chars:,} ký tự còn lại mà code của bạn in ra]",
     # ---- described(): what the student's code returned, in words (the {got} of "should have shape")
     "a tensor of shape {shape}": "một tensor có shape {shape}",
     "a NumPy array": "một mảng NumPy",
@@ -95,7 +95,7 @@ MESSAGES = {
     "{what} should have shape {shape}, got {got}": "{what} phải có shape {shape}, nhưng nhận được {got}",
     "{what} has dtype {dtype}, but it holds real numbers: keep floating-point tensors (no .long(), .int(), .round() or "
     "//)":
-        "{what} có dtype {dtype}, nhưng giá trị của nó là số thực: hãy giữ tensor dấu phẩy động (không dùng .long(), "
+        "{what} có dtype {dtype}, trong khi nó phải chứa số thực: hãy giữ tensor kiểu float (không dùng .long(), "
         ".int(), .round() hay //)",
     "{what} holds NaN or infinite values": "{what} chứa giá trị NaN hoặc vô cùng",
     # ---- kl_note(): the slips of a KL (KL_SLIPS); {what} is "self.kl" or "your my_kl"
@@ -125,11 +125,11 @@ MESSAGES = {
         ".mean()",
     "{what} differs from the KL to N(0, 1) ({given:.4g} where it is {true:.4g}): per dimension (sigma**2 + mu**2 - 1) "
     "/ 2 - torch.log(sigma), with sigma = exp(log_sigma)":
-        "{what} không phải là KL so với N(0, 1) ({given:.4g} thay vì {true:.4g}): KL của mỗi chiều là (sigma**2 + "
+        "{what} khác với KL tới N(0, 1) ({given:.4g} thay vì {true:.4g}): KL của mỗi chiều là (sigma**2 + "
         "mu**2 - 1) / 2 - torch.log(sigma), với sigma = exp(log_sigma)",
     "{what} differs from the KL to N(0, 1): per dimension (sigma**2 + mu**2 - 1) / 2 - torch.log(sigma), with sigma = "
     "exp(log_sigma)":
-        "{what} không phải là KL so với N(0, 1): KL của mỗi chiều là (sigma**2 + mu**2 - 1) / 2 - torch.log(sigma), "
+        "{what} khác với KL tới N(0, 1): KL của mỗi chiều là (sigma**2 + mu**2 - 1) / 2 - torch.log(sigma), "
         "với sigma = exp(log_sigma)",
     # ---- gradients_reach() and joined(): the reparameterization trick, gradients that reach mu and sigma
     "no gradient reaches {names}: build z from them, z = mu + sigma * eps, without .detach() or torch.no_grad(), "
@@ -137,15 +137,15 @@ MESSAGES = {
         "không có gradient nào đến được {names}: hãy tạo z từ chúng, z = mu + sigma * eps, không dùng .detach() hay "
         "torch.no_grad(), thay vì sampling z trực tiếp hay tạo một tensor mới",
     "no gradient reaches {name}: build z from it, z = mu + sigma * eps, with {name} neither detached nor left out":
-        "không có gradient nào đến được {name}: hãy tạo z từ nó, z = mu + sigma * eps, {name} không bị detach mà cũng "
-        "không bị bỏ sót",
+        "không có gradient nào đến được {name}: hãy tạo z từ nó, z = mu + sigma * eps, sao cho {name} không bị detach "
+        "và cũng không bị bỏ sót",
     "{first} and {second}": "{first} và {second}",
     # ---- is_noise(): (z - mu) / sigma should be N(0, 1) noise
     "(z - mu) / sigma should be N(0, 1) noise (mean 0, spread 1), got mean {mean} and spread {spread}: z = mu + sigma "
     "* eps, eps = torch.randn_like(mu), a sample of N(0, 1) in mu's shape{advice}":
-        "(z - mu) / sigma phải là nhiễu N(0, 1) (trung bình 0, độ lệch chuẩn 1), nhưng nhận được trung bình {mean} và "
-        "độ lệch chuẩn {spread}: z = mu + sigma * eps, eps = torch.randn_like(mu), một mẫu của N(0, 1) có shape của "
-        "mu{advice}",
+        "(z - mu) / sigma phải là nhiễu N(0, 1) (trung bình 0, độ lệch chuẩn 1), nhưng ở đây trung bình là {mean} và "
+        "độ lệch chuẩn là {spread}: z = mu + sigma * eps, eps = torch.randn_like(mu), một mẫu từ N(0, 1) có cùng shape "
+        "với mu{advice}",
     # ---- variational_encoder_note(): the lecture's VariationalEncoder
     "encoder(x), one code per image of x (256, 1, 28, 28),": "encoder(x), mỗi ảnh của x (256, 1, 28, 28) một vector z,",
     "forward never uses self.{name}: mu and sigma have a layer each, mu = self.linear2(x) and sigma = "
@@ -157,12 +157,12 @@ MESSAGES = {
         "sigma bắt buộc phải là số dương, mà linear3 cho ra số thực bất kỳ: bài giảng dùng exp để biến nó thành số "
         "dương, sigma = torch.exp(self.linear3(x))",
     ", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))":
-        ", với mu = self.linear2(x) (không có ReLU trên mu) và sigma = torch.exp(self.linear3(x))",
+        ", trong đó mu = self.linear2(x) (không dùng ReLU cho mu) và sigma = torch.exp(self.linear3(x))",
     "your forward never set self.kl (got {kl!r}, as __init__ left it): compute the KL from mu and sigma in forward and "
     "keep its sum in self.kl, self.kl = (...).sum(), not kl = ... (a name that is lost when forward returns)":
         "forward của bạn không hề gán self.kl (vẫn là {kl!r}, như __init__ để lại): hãy tính KL từ mu và sigma trong "
-        "forward và giữ tổng của nó trong self.kl, self.kl = (...).sum(), chứ không phải kl = ... (một tên sẽ mất đi "
-        "khi forward trả về)",
+        "forward và giữ tổng của nó trong self.kl, self.kl = (...).sum(), chứ không phải kl = ... (một biến cục bộ, sẽ "
+        "mất đi khi forward trả về)",
     "shape {shape}": "shape {shape}",
     "after encoder(x), self.kl should be one number for the batch (a tensor summed with .sum()), got {got}":
         "sau encoder(x), self.kl phải là một con số duy nhất cho cả batch (một tensor đã lấy tổng bằng .sum()), nhưng "
@@ -172,8 +172,8 @@ MESSAGES = {
     # ---- same_interpolation(): images decoded from z_1 to z_2
     "the images differ from the ones decoded at z_1 + (z_2 - z_1) * t for t in np.linspace(0, 1, n): evenly spaced "
     "from z_1 to z_2, both ends included":
-        "các ảnh khác với các ảnh giải mã tại z_1 + (z_2 - z_1) * t với t in np.linspace(0, 1, n): cách đều nhau từ "
-        "z_1 đến z_2, tính cả hai đầu",
+        "các ảnh khác với các ảnh được giải mã tại z_1 + (z_2 - z_1) * t, với t lấy từ np.linspace(0, 1, n): các điểm "
+        "cách đều nhau từ z_1 đến z_2, tính cả hai đầu",
     # ---- take(): the line of a type-along cell (✓, ⚠, ✗ or not typed yet), with its lecture time
     "take knows the type-along names {names}, got {name!r}.":
         "take chỉ biết các tên gõ theo {names}, nhưng nhận được {name!r}.",
@@ -234,12 +234,12 @@ MESSAGES = {
         "với opt.zero_grad() đặt trước loss.backward() (đặt giữa hai lệnh đó, nó sẽ xoá mất gradient mà opt.step() "
         "cần)",
     "a mean (.mean() or F.mse_loss)": "một giá trị trung bình (.mean() hoặc F.mse_loss)",
-    "something else": "một thứ khác",
+    "something else": "một đại lượng khác",
     "the reconstruction term is {what}: {sum_not_mean}": "thành phần sai số tái tạo là {what}: {sum_not_mean}",
     "the loss has no KL term, or one cut from the gradients (.detach(), .item()): add + autoencoder.encoder.kl, as it "
     "is":
         "hàm loss không có thành phần KL, hoặc thành phần đó bị cắt khỏi gradient (.detach(), .item()): hãy cộng thêm "
-        "+ autoencoder.encoder.kl, giữ nguyên như vậy",
+        "+ autoencoder.encoder.kl, giữ nguyên tensor đó",
     "the loss subtracts the KL: add it, loss = ((x - x_hat)**2).sum() + autoencoder.encoder.kl":
         "hàm loss trừ đi KL: hãy cộng nó vào, loss = ((x - x_hat)**2).sum() + autoencoder.encoder.kl",
     "the KL term should be added once, with weight 1: + autoencoder.encoder.kl":
@@ -247,7 +247,7 @@ MESSAGES = {
     # ---- The plots: plot_latent, plot_reconstructed, interpolate, interpolate_gif and their 1-D versions
     "nothing was shown: plt.imshow(img) the {what}": "không có gì được hiển thị: hãy vẽ {what} bằng plt.imshow(img)",
     "the {what} should be {rows} x {columns} pixels, got shape {shape}":
-        "{what} phải có {rows} x {columns} điểm ảnh, nhưng nhận được shape {shape}",
+        "{what} phải có {rows} x {columns} điểm ảnh, nhưng ảnh hiện ra có shape {shape}",
     "nothing was drawn: plt.scatter(...) the codes of each batch":
         "không có gì được vẽ: hãy vẽ các vector z của mỗi batch bằng plt.scatter(...)",
     "the points drawn are not the encoder's codes: z = autoencoder.encoder(x); plot z[:, 0]":
@@ -275,7 +275,7 @@ MESSAGES = {
     "{yours} gives NaN, as torch.log of a negative number does: log_sigma is already log sigma, often negative, so use "
     "it as it is for log sigma, and sigma = torch.exp(log_sigma)":
         "{yours} cho ra NaN, giống như torch.log của một số âm: log_sigma đã là log sigma rồi, và thường là số âm, nên "
-        "hãy dùng nguyên nó làm log sigma, và sigma = torch.exp(log_sigma)",
+        "hãy dùng nguyên nó làm log sigma, và lấy sigma = torch.exp(log_sigma)",
     "the KL, one per row (sum over the latent dimensions only, dim=1),":
         "KL, mỗi hàng một giá trị (chỉ lấy tổng theo các chiều latent, dim=1),",
     ", to {dtype}'s precision": ", trong phạm vi độ chính xác của {dtype}",
@@ -298,5 +298,5 @@ MESSAGES = {
     "the {n} images (join them with torch.cat, not torch.stack)":
         "{n} ảnh (hãy nối chúng bằng torch.cat, không phải torch.stack)",
     "{n} images, evenly spaced from z_1 to z_2, both ends included.":
-        "{n} ảnh, cách đều nhau từ z_1 đến z_2, tính cả hai đầu.",
+        "{n} ảnh, giải mã tại các điểm cách đều nhau từ z_1 đến z_2, tính cả hai đầu.",
 }
