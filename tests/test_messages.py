@@ -24,8 +24,10 @@ def written_messages() -> list[str]:
             and node.args and isinstance(node.args[0], ast.Constant)]
 
 
-def blanks(text: str) -> list[str]:
-    return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+def blanks(text: str) -> list[tuple]:
+    """Each blank's name, format spec and conversion: ``{lines:,}`` must stay ``{lines:,}``."""
+    return sorted((name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
 
 
 def test_every_message_of_the_checks_has_its_vietnamese_with_the_same_blanks():
@@ -130,3 +132,11 @@ def test_a_right_kl_in_the_exercise_gets_its_tick(folder, capsys):
     expected = {"vi": "✓ KL khớp với torch.distributions.kl_divergence trên 6 phân bố Gaussian ngẫu nhiên.",
                 "notebooks": "✓ KL matches torch.distributions.kl_divergence on 6 random Gaussians."}
     assert printed(capsys) == expected[folder]
+
+
+def test_a_working_folder_deleted_under_the_kernel_means_english_not_an_error(tmp_path, monkeypatch):
+    gone = tmp_path / "vi"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert messages.language() == "en"

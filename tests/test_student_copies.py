@@ -308,3 +308,30 @@ def test_a_bad_dest_or_a_notebook_that_is_not_json_is_one_sentence(tmp_path, fau
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert run.stderr.startswith("✗ ") and run.stderr.count("\n") == 1, run.stderr  # one line
     says(run.stderr, str(tmp_path / path), *parts)
+
+
+def test_the_vietnamese_edition_gets_copies_of_its_own_forced_by_its_own_name(tmp_path, capsys):
+    """Issue #35: notebooks/vi/ -> student/vi/, without the English each translated cell records; ``--force vi/01``
+    (or the copy's path, as a shell completes it) replaces only that copy; DEST may itself be a link."""
+    (tmp_path / "src" / "vi").mkdir(parents=True)
+    nbformat.write(notebook(), tmp_path / "src" / "01_a.ipynb")
+    translated = notebook()
+    translated.cells[0].metadata["translation"] = {"source": "the English"}
+    nbformat.write(translated, tmp_path / "src" / "vi" / "01_a.ipynb")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "elsewhere")  # a student's folder kept elsewhere
+    src, out = str(tmp_path / "src"), tmp_path / "out"
+    main([src, str(out)])
+    assert "the English" not in (out / "vi" / "01_a.ipynb").read_text()
+    for path in (out / "01_a.ipynb", out / "vi" / "01_a.ipynb"):
+        typed_in(path, f"my work in {path.parent.name}")
+    main([src, str(out), "--force", "vi/01"])
+    assert "my work in vi" not in (out / "vi" / "01_a.ipynb").read_text()
+    assert "my work in out" in (out / "01_a.ipynb").read_text()  # the English copy kept
+    [backup] = (out / "vi" / ".backup").iterdir()
+    assert "my work in vi" in backup.read_text()
+    typed_in(out / "vi" / "01_a.ipynb", "again")
+    main([src, str(out), "--force", str(out / "vi" / "01_a.ipynb")])
+    assert "again" not in (out / "vi" / "01_a.ipynb").read_text()
+    assert "my work in out" in (out / "01_a.ipynb").read_text()
+    capsys.readouterr()

@@ -34,8 +34,16 @@ LANGUAGES = ("en", "vi")
 
 
 def language() -> str:
-    """The language of the check lines: ``$VAE_LAB_LANGUAGE``, else the kernel's folder's name, else English."""
-    chosen = os.environ.get(LANGUAGE_ENV) or Path.cwd().name
+    """The language of the check lines: ``$VAE_LAB_LANGUAGE``, else the kernel's folder's name, else English.
+
+    Read at each message, so that a notebook that changes its working folder (``os.chdir``) speaks that folder's
+    language from then on; a folder deleted under the kernel means English, never an error in a check.
+    """
+    try:
+        folder = Path.cwd().name
+    except OSError:
+        folder = ""
+    chosen = os.environ.get(LANGUAGE_ENV) or folder
     return chosen if chosen in LANGUAGES else "en"
 
 

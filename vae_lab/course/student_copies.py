@@ -17,9 +17,10 @@ A copy is never written over a student's work: a copy that differs from the one 
 command wrote last (its fingerprint is kept in the notebook's metadata; an empty file
 counts as changed) is kept, and the command says so. ``--force`` replaces every changed
 copy; ``--force 01`` (a number or a name, as ``python -m vae_lab.series`` takes them;
-repeat it for several) replaces only that notebook's. Each changed copy it replaces is
-kept first as DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb (a hidden folder: nbval and
-JupyterLab's file browser leave it alone). A copy the student saves while its new one
+``vi/01`` for the Vietnamese edition's; repeat it for several) replaces only that notebook's.
+Each changed copy it replaces is kept first as DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb
+(DEST/vi/.backup for the Vietnamese copies; a hidden folder: nbval and JupyterLab's file
+browser leave it alone). A copy the student saves while its new one
 is being written is kept, and the new one dropped (run the command again).
 
 Nothing is written through a symbolic link: a copy's path that is a link is refused, even
@@ -27,7 +28,7 @@ with --force, as the link may lead to the complete notebook or to the student's 
 elsewhere (replacing the link itself would quietly cut that work off). DEST may not be
 SOURCE or inside it.
 
-    python -m vae_lab.student_copies                 # notebooks/*.ipynb -> student/
+    python -m vae_lab.student_copies                 # notebooks/*.ipynb -> student/, notebooks/vi/ -> student/vi/
     python -m vae_lab.student_copies SOURCE DEST [--force [NOTEBOOK]]...
 """
 
@@ -45,7 +46,7 @@ from functools import partial
 from pathlib import Path
 
 from .._files import write_atomic
-from .translations import editions
+from .translations import LANGUAGES, editions
 
 SOLUTION_TAG, EXERCISE_TAG, READING_TAG = "solution", "exercise", "reading-check"
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -113,6 +114,7 @@ def student_copy(notebook, name: str = "the notebook"):
         if any(tag in tags for tag in dropped):
             continue
         where = f"{name}, cell {index}"
+        cell.metadata.pop("translation", None)  # a translated cell's English source: of no use to a student
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if cell.source.lstrip().startswith(TYPE_ALONG):
@@ -157,12 +159,17 @@ def read(path: Path):
 
 
 def chosen(names: list[str], notebooks: list[Path], source: Path) -> set[Path]:
-    """The notebooks that ``names`` pick, by number or name as ``python -m vae_lab.series`` does (``vi/01`` for an
-    edition's)."""
+    """The notebooks that ``names`` pick, by number or name as ``python -m vae_lab.series`` does (``vi/01`` for the
+    Vietnamese edition's; a path such as ``student/01_lecture_vae.ipynb`` picks by its file name)."""
     picked = set()
     for name in names:
         stem = name.removesuffix(".ipynb").strip()
         matches = [path for path in notebooks if stem and path.relative_to(source).as_posix().startswith(stem)]
+        if not matches and stem:  # a path, e.g. tab-completed: its folder (vi or not) and its file name
+            given = Path(stem)
+            language = given.parent.name if given.parent.name in LANGUAGES else ""
+            matches = [path for path in notebooks if path.relative_to(source).parent.as_posix() == (language or ".")
+                       and path.stem.startswith(given.name)]
         if not matches:
             raise CopyError(f"--force {name!r}: no notebook of {source} is called so; there are: "
                             + ", ".join(path.relative_to(source).with_suffix("").as_posix() for path in notebooks)
@@ -222,7 +229,8 @@ def check_folders(source: Path, dest: Path) -> None:
 
 def make_student_copies(source: str | Path, dest: str | Path,
                         force: bool | list[str] = False) -> list[tuple[Path, str, Path | None]]:
-    """Write a student copy of each ``*.ipynb`` in ``source`` into ``dest``.
+    """Write a student copy of each ``*.ipynb`` in ``source`` into ``dest``, and of each translated edition's
+    (``source/vi/*.ipynb``) into ``dest/vi/``.
 
     ``force``: True replaces every copy the student changed, a list of numbers or names (``["01"]``) only those
     notebooks' copies; each one replaced is kept in ``dest/.backup`` first. Returns ``(path, what, backup)`` per
@@ -238,8 +246,10 @@ def make_student_copies(source: str | Path, dest: str | Path,
         raise FileNotFoundError(f"No notebooks (*.ipynb) in {source.resolve()}.")
     check_folders(source, dest)
     forced = set(notebooks) if force is True else chosen(force or [], notebooks, source)
-    copies = [(dest / path.relative_to(source), student_copy(read(path), path.name), path) for path in notebooks]
-    for written in sorted({p for path, _, _ in copies for p in (path.parent, path.parent / BACKUPS, path)}):
+    copies = [(dest / path.relative_to(source), student_copy(read(path), path.relative_to(source).as_posix()), path)
+              for path in notebooks]
+    # DEST itself may be a link (a folder kept elsewhere); a link inside it is refused
+    for written in sorted({p for path, _, _ in copies for p in (path.parent, path.parent / BACKUPS, path)} - {dest}):
         refuse_link(written)
     done = []
     for path, notebook, original in copies:
@@ -268,8 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dest", nargs="?", default="student", help="folder for the copies (default: student)")
     parser.add_argument("--force", nargs="?", action="append", const=True, metavar="NOTEBOOK",
                         help="replace the copy of NOTEBOOK (a number such as 01, or a name) even if the student "
-                             "changed it; --force alone: every copy. Repeat it for several. Each changed copy "
-                             "replaced is kept first as DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb")
+                             "changed it (vi/01: the Vietnamese copy); --force alone: every copy. Repeat it for "
+                             "several. Each changed copy replaced is kept first as "
+                             "DEST/.backup/<name>.<yyyymmdd-hhmmss>.ipynb (DEST/vi/.backup for vi/)")
     args = parser.parse_args(argv)
     folders = [name for name in args.force or [] if name is not True and Path(name).is_dir()]
     if folders:  # "--force notebooks student" was read as SOURCE DEST before --force took a notebook

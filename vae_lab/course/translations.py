@@ -11,7 +11,7 @@ so that a changed English cell shows, with its English before and after, as the 
 *Dive into Deep Learning* book keeps its parts in step. ::
 
     python -m vae_lab.course.translations                    # check every edition; exit 1 if a cell is behind
-    python -m vae_lab.course.translations --stamp vi/01_lecture_vae.ipynb 7 12   # cells 7 and 12 now translated
+    python -m vae_lab.course.translations --stamp vi/01_lecture_vae.ipynb 7 12   # cells 7 and 12 (from 0) translated
     python -m vae_lab.course.translations --sync vi/01_lecture_vae.ipynb         # take the English code and cells
 
 ``--sync`` copies the English code into the translated cells whose code differs (its comments then come back in
@@ -77,12 +77,24 @@ def texts(cell) -> dict[str, str]:
     return {"alt": cell.metadata["alt"]} if "alt" in cell.metadata else {}
 
 
-def problems(translated: Path) -> list[Problem]:
-    """Every way ``translated`` is behind its English source, one cell at a time."""
+def read_pair(translated: Path):
+    """The English notebook and its translation, each cell with an id of its own (what pairs the two)."""
     import nbformat
 
-    english = english_of(translated)
-    theirs, ours = nbformat.read(english, 4).cells, nbformat.read(translated, 4).cells
+    pair = nbformat.read(english_of(translated), 4), nbformat.read(translated, 4)
+    for path, notebook in zip((english_of(translated), translated), pair):
+        ids = [cell.get("id") for cell in notebook.cells]
+        if None in ids or len(set(ids)) < len(ids):
+            raise SystemExit(f"{path}: {'some cells have no id' if None in ids else 'two cells share an id'}, and the "
+                             "ids pair each translated cell with its English one: open and save the notebook in "
+                             "JupyterLab 3 or later (nbformat 4.5), which gives each cell an id.")
+    return pair
+
+
+def problems(translated: Path) -> list[Problem]:
+    """Every way ``translated`` is behind its English source, one cell at a time."""
+    english_notebook, notebook = read_pair(translated)
+    english, theirs, ours = english_of(translated), english_notebook.cells, notebook.cells
     found = []
     if [c.get("id") for c in theirs] != [c.get("id") for c in ours]:
         matcher = difflib.SequenceMatcher(None, [c.get("id") for c in theirs], [c.get("id") for c in ours])
@@ -91,8 +103,11 @@ def problems(translated: Path) -> list[Problem]:
                 found += [Problem(translated, j1, f"the English cell {i} (id {theirs[i].get('id')}) is missing here "
                                   "(run --sync to add it)") for i in range(i1, i2)]
             if tag in ("insert", "replace"):
-                found += [Problem(translated, j, f"cell id {ours[j].get('id')} is not in {english.name} (delete it, "
-                                  "or run --sync)") for j in range(j1, j2)]
+                english_ids = {cell.get("id") for cell in theirs}
+                found += [Problem(translated, j, f"cell id {ours[j].get('id')} moved in {english.name}: run --sync (it "
+                                  "keeps the translation)" if ours[j].get("id") in english_ids else
+                                  f"cell id {ours[j].get('id')} is not in {english.name} (delete it, or run --sync)")
+                          for j in range(j1, j2)]
         return found
     for index, (en, tr) in enumerate(zip(theirs, ours)):
         if en.cell_type != tr.cell_type:
@@ -106,7 +121,8 @@ def problems(translated: Path) -> list[Problem]:
                                  f"differ; --sync copies the English code):\n{diff}"))
         record, ours_texts = tr.metadata.get(RECORD, {}), texts(tr)
         for key, now in texts(en).items():
-            if key in record and ours_texts.get(key) == now and any(ch.isalpha() for ch in now):
+            if key in record and ours_texts.get(key) == now and any(ch.isalpha() for ch in now) \
+                    and not record.get("same"):
                 found.append(Problem(translated, index, f"its {'markdown' if key == 'source' else 'alt text'} is "
                                      "still the English one, though stamped as translated"))
             elif key not in record:
@@ -119,16 +135,19 @@ def problems(translated: Path) -> list[Problem]:
     return found
 
 
-def stamp(translated: Path, cells: list[int]) -> None:
-    """Record that ``cells`` of ``translated`` now translate the English cells as they are."""
+def stamp(translated: Path, cells: list[int], same: bool = False) -> None:
+    """Record that ``cells`` of ``translated`` (counted from 0, as the check names them) now translate the English
+    cells as they are; ``same``: their text is rightly the English one (a formula, a picture)."""
     import nbformat
 
-    english, notebook = nbformat.read(english_of(translated), 4), nbformat.read(translated, 4)
+    english, notebook = read_pair(translated)
     for index in cells:
+        if index >= min(len(english.cells), len(notebook.cells)):
+            raise SystemExit(f"{translated} has no cell {index} (cells count from 0, as the check names them).")
         en, tr = english.cells[index], notebook.cells[index]
         if en.get("id") != tr.get("id"):
             raise SystemExit(f"cell {index} of {translated} is not the English cell {index}: run --sync first.")
-        tr.metadata[RECORD] = texts(en)
+        tr.metadata[RECORD] = texts(en) | ({"same": True} if same else {})
     nbformat.write(notebook, translated)
 
 
@@ -136,12 +155,14 @@ def sync(translated: Path) -> list[str]:
     """Bring ``translated``'s cells and code into line with the English; return what was done, one line each."""
     import nbformat
 
-    english, notebook = nbformat.read(english_of(translated), 4), nbformat.read(translated, 4)
+    english, notebook = read_pair(translated)
     by_id = {cell.get("id"): cell for cell in notebook.cells}
     cells, done = [], []
     for index, en in enumerate(english.cells):
         tr = by_id.get(en.get("id"))
         if tr is None or tr.cell_type != en.cell_type:
+            if tr is not None:
+                done.append(f"cell {index}: its translation dropped (the English cell is now {en.cell_type})")
             tr = nbformat.from_dict(dict(en))
             tr.metadata.pop(RECORD, None)
             done.append(f"cell {index}: added from the English, to translate")
@@ -153,6 +174,9 @@ def sync(translated: Path) -> list[str]:
                                         {en.get("id") for en in english.cells})
     if dropped:
         done.append(f"{dropped} cell(s) that the English no longer has removed")
+    before, after = [cell.get("id") for cell in notebook.cells], [cell.get("id") for cell in cells]
+    if [i for i in before if i in after] != [i for i in after if i in before]:
+        done.append("cells put in the English order")
     notebook.cells = cells
     nbformat.write(notebook, translated)
     return done
@@ -169,16 +193,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=Path("notebooks"), help="the English notebooks' folder")
     parser.add_argument("--stamp", nargs="+", metavar=("NOTEBOOK", "CELL"),
                         help="a translated notebook (relative to --folder) and the cells now translated")
+    parser.add_argument("--same", action="store_true",
+                        help="with --stamp: the cells' text is rightly the English one (a formula, a picture)")
     parser.add_argument("--sync", metavar="NOTEBOOK", help="copy the English code and cells into a translation")
     args = parser.parse_args(argv)
+    where = lambda name: Path(name) if Path(name).is_file() else args.folder / name  # noqa: E731
     if args.stamp:
         notebook, *cells = args.stamp
         if not cells or not all(cell.isdigit() for cell in cells):
             parser.error("--stamp takes a notebook and the numbers of its cells: --stamp vi/01_lecture_vae.ipynb 7")
-        stamp(args.folder / notebook, [int(cell) for cell in cells])
+        stamp(where(notebook), [int(cell) for cell in cells], same=args.same)
         return 0
     if args.sync:
-        for line in sync(args.folder / args.sync) or ["nothing to do"]:
+        for line in sync(where(args.sync)) or ["nothing to do"]:
             print(line)
         return 0
     found = [problem for path in editions(args.folder) for problem in problems(path)]
