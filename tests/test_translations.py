@@ -144,3 +144,8 @@ def test_a_cell_moved_in_the_english_keeps_its_translation_when_synced(pair):
                for problem in translations.problems(translated))
     assert translations.sync(translated) == ["cells put in the English order"]
     assert translations.problems(translated) == []
+
+
+@pytest.mark.parametrize("edition", sorted({path.parent for path in EDITIONS}), ids=lambda path: path.name)
+def test_each_edition_has_the_slides_stylesheet_rise_reads_from_its_folder(edition):
+    assert (edition / "rise.css").read_bytes() == (NOTEBOOKS / "rise.css").read_bytes()
