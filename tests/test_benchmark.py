@@ -1,4 +1,5 @@
-"""benchmarks/train_speed.py and benchmarks/burda_mnist.py run end to end with tiny settings and print their summaries.
+"""benchmarks/train_speed.py, burda_mnist.py and exact_likelihood.py run end to end with tiny settings and print
+their summaries.
 
 Only that it runs and reports is checked here; its numbers are for people to read
 (benchmarks/README.md), not for a timed test.
@@ -67,3 +68,15 @@ def test_burda_mnist_takes_a_budget_in_epochs_or_minutes_not_both():
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "burda_mnist.py"), "--epochs", "1",
                           "--minutes", "1"], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.returncode == 2 and "not allowed with argument" in run.stderr
+
+
+@pytest.mark.full  # ~10 s: one epoch (the offline sample where MNIST is missing), 50 images on a coarse grid
+def test_exact_likelihood_runs_and_prints_time_answer_and_memory_per_step():
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "exact_likelihood.py"), "--images", "50",
+                          "--steps", "0.5", "0.25", "--epochs", "1"], capture_output=True, text=True, timeout=600,
+                         cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = re.findall(r"step (0\.\d+): +([\d,]+) points, 50 images: +[\d.]+ s, -log p\(x\) = ([\d.]+) nats per image, "
+                      r"edge mass <= [\d.e+-]+, peak memory [\d,]+ MiB", run.stdout)
+    assert [(step, points) for step, points, _ in rows] == [("0.50", "400"), ("0.25", "1,600")]
+    assert all(0 < float(nll) < 300 for _, _, nll in rows)  # a density of 784 pixels, in nats per image
