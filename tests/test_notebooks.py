@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-# With the Vietnamese edition (notebooks/vi/), for the rules that hold in any language; its slides are not checked
-# (a slide's word count is the English one's, and Vietnamese writes a word in several syllables).
+# With the Vietnamese edition (notebooks/vi/), for the rules that hold in any language; its slides' word count is
+# not (Vietnamese writes a word in several syllables): RISE's walk in tests/test_jupyterlab.py measures that they fit.
 EVERY = NOTEBOOKS + sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("vi/*.ipynb"))
 LECTURE = NOTEBOOKS[0].parent / "01_lecture_vae.ipynb"  # the one notebook that follows the video
 PREWORK = NOTEBOOKS[0].parent / "00_prework_autoencoder.ipynb"
