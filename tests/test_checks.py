@@ -6,6 +6,7 @@ lecture time of its notebook's ``# TYPE ALONG`` line. check_*: ✓ for right ans
 
 import importlib.util
 import json
+import linecache
 import os
 import signal
 import sys
@@ -109,8 +110,11 @@ def test_a_name_taken_before_counts_as_not_typed(capsys):
 
 
 def typed_in_a_notebook(scope, name, source, marker):
-    """``scope`` after a type-along cell ``marker`` + ``source`` ran in IPython: its source is in ``In``."""
-    exec(source, scope)
+    """``scope`` after a type-along cell ``marker`` + ``source`` ran in IPython: its source is in ``In``, and in
+    ``linecache`` under the cell's file name (where ``inspect.getsource`` finds it, as in a kernel)."""
+    filename = f"<typed cell {len(linecache.cache)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), scope)  # noqa: S102 - a notebook's cell, as IPython runs it
     scope.setdefault("In", [""]).extend([f"{marker}\n# Type it.\n{source}", f'{name} = take("{name}", globals())'])
     return scope
 
@@ -829,6 +833,11 @@ SLIPS = [  # (name, old, new, what the hint must say): the video's code typed wi
     ("train", "+ autoencoder.encoder.kl", "+ autoencoder.encoder.kl.detach()",
      ("no KL term", ".detach()", "+ autoencoder.encoder.kl")),
     ("train", "((x - x_hat)**2).sum()", "F.mse_loss(x_hat, x)", ("a mean", "F.mse_loss", "((x - x_hat)**2).sum()")),
+    ("train", "((x - x_hat)**2).sum()", "((x - x_hat)**2).mean()", ("a mean", "write .sum()", ".mean()")),
+    ("VariationalEncoder", "sigma = torch.exp(self.linear3(x))", "sigma = F.relu(self.linear3(x))",
+     ("relu", "is 0", "minus infinity", "0:05:20", "sigma = torch.exp(self.linear3(x))")),
+    ("interpolate_gif", ".numpy()*255", ".numpy()", ("frames", "multiplied by 255", ".numpy()*255")),
+    ("interpolate", ".to('cpu').detach().numpy()", ".to('cpu').numpy()", (".detach() before .numpy()",)),
 ]
 
 

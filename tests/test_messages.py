@@ -112,7 +112,7 @@ def test_a_wrong_variational_encoder_gets_its_hint(folder, capsys):
     line = printed(capsys)
     parts = {"vi": ("✗ VariationalEncoder: sigma bắt buộc phải là số dương, mà linear3 cho ra số thực bất kỳ",
                     f"sigma = torch.exp(self.linear3(x)) (bài giảng {TIME}). ",
-                    "Cho đến khi bạn sửa xong, các ô bên dưới dùng phiên bản của vae_lab."),
+                    "Cho đến khi code của bạn chạy đúng, các ô bên dưới dùng phiên bản của vae_lab."),
              "notebooks": ("✗ VariationalEncoder: sigma must be positive, and linear3 gives any real number",
                            f"sigma = torch.exp(self.linear3(x)) (lecture {TIME}). ",
                            "The cells below use vae_lab's version until you fix it.")}[folder]

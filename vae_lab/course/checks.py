@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import io
 import math
 import signal
@@ -74,6 +75,8 @@ ADVICE = (  # (words of an error, the code it is for (None: any), what to do): t
     # not a template: written as it is, braces and all (the lecture's f-string)
     (("unknown file extension",), None, N_("Add .gif to the file name: PIL chooses the format from the extension, and "
      "the lecture saves f'{filename}.gif'")),
+    (("Can't call numpy() on Tensor that requires grad",), None, N_("Write .detach() before .numpy(), as the "
+     "lecture: .to('cpu').detach().numpy()")),
     (("in-place",), None, N_("Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)")),
     (("before Module.__init__() call",), None, N_("Call super().__init__() first in __init__, before any self.layer = "
      "... (the lecture writes super(Encoder, self).__init__())")),
@@ -116,7 +119,7 @@ def sentence(error: BaseException, raised_by_student: bool = False, who: str | N
     if isinstance(error, KeyboardInterrupt):
         return _("your {who} raised KeyboardInterrupt itself, which would stop Run All: raise an error that says what "
                  "is wrong (ValueError, ...) instead").format(who=named)
-    what = f"{type(error).__name__}: {str(error).rstrip('.')}"  # Python's words, as Python wrote them
+    what = f"{type(error).__name__}: {str(error).rstrip('.: ')}"  # Python's words, as Python wrote them
     if not raised_by_student:
         return _("the check could not judge your answer ({what}): look at what your code returns, a torch.Tensor of "
                  "the expected shape, with floats").format(what=what)
@@ -423,6 +426,15 @@ def is_noise(z: Tensor, mu: Tensor, sigma: Tensor, advice: str = "") -> None:
                                                 spread=[round(v, 2) for v in spread.tolist()], advice=advice))
 
 
+def relu_on_linear3(cls: type) -> bool:
+    """Whether ``cls.forward``'s source puts linear3's output through a ReLU (the video's aside, 0:05:20)."""
+    try:
+        source = inspect.getsource(cls.forward)
+    except (OSError, TypeError):  # no source to read: judged by the numbers alone
+        return False
+    return any("relu" in line and "linear3" in line for line in source.splitlines())
+
+
 def variational_encoder_note(cls: type, device: torch.device, variational: bool = True) -> str:
     """The lecture's VariationalEncoder: layers ``linear1..3`` of the lecture's sizes; ``forward`` returns z = mu +
     sigma * eps with mu = linear2(h), sigma = exp(linear3(h)), gradients reaching both, and sets ``self.kl`` to the
@@ -455,7 +467,11 @@ def variational_encoder_note(cls: type, device: torch.device, variational: bool 
         is_noise(z, mu, layers[2](h))
     except Refused:
         pass
-    else:
+    else:  # sigma = linear3(h) on these inputs: without exp, or through a ReLU (linear3 is positive here)
+        if relu_on_linear3(cls):
+            raise Refused(_("sigma = relu(...) is 0 for some codes, and then log sigma, in the KL, is minus infinity: "
+                            "the video says relu would do (0:05:20) but types exp (0:05:36), "
+                            "sigma = torch.exp(self.linear3(x))"))
         raise Refused(_("sigma must be positive, and linear3 gives any real number: the lecture makes it positive "
                         "with exp, sigma = torch.exp(self.linear3(x))"))
     is_noise(z, mu, sigma, _(", with mu = self.linear2(x) (no ReLU on mu) and sigma = torch.exp(self.linear3(x))"))
@@ -546,7 +562,7 @@ def take(name: str, namespace: dict, variational: bool | None = None) -> object:
             name=name, said=said, at=at, made_of=made_of))
         return fallback
     if said:
-        print(_("⚠ {name}: {said}. The cells below use your {name}.").format(name=name, said=said))
+        print(_("⚠ {name}: {said}{at}. The cells below use your {name}.").format(name=name, said=said, at=at))
     else:
         print(_("✓ {name}: yours is used from here on.").format(name=name))
     return namespace[name]
@@ -766,7 +782,8 @@ def train_note(typed: Callable, device: torch.device, variational: bool) -> str:
     ratio = (grad * sse_grad).sum() / (sse_grad * sse_grad).sum()
     if not math.isclose(ratio.item(), 1.0, rel_tol=1e-3):
         mean = math.isclose(ratio.item(), 1 / sse_grad.numel(), rel_tol=1e-2)
-        what = _("a mean (.mean() or F.mse_loss)") if mean else _("something else")
+        what = _("a mean (.mean() or F.mse_loss): write .sum() where you wrote .mean()") if mean \
+            else _("something else")
         raise Refused(_("the reconstruction term is {what}: {sum_not_mean}").format(
             what=what, sum_not_mean=_(SUM_NOT_MEAN)))
     if variational and not kl_grads:
@@ -871,7 +888,9 @@ def interpolate_gif_note(typed: Callable, device: torch.device, variational: boo
             raise Refused(_("the file written, {file}, is not an image: save the frames as a GIF, {code}").format(
                 file=written[0].name, code=GIF_NAME)) from None
     if frames < n:
-        raise Refused(_("for n = {n} the GIF should have at least {n} frames, got {frames}").format(n=n, frames=frames))
+        raise Refused(_("for n = {n} the GIF should have at least {n} frames, got {frames}: PIL merges frames that are "
+                        "all alike, as black ones are when the decoded images are not multiplied by 255 (the "
+                        "lecture's .numpy()*255)").format(n=n, frames=frames))
     return ""
 
 

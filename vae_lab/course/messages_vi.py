@@ -12,8 +12,8 @@ MESSAGES = {
     "1) (Σ[(σ² + μ² − 1)/2 − log σ]; why: notebook 02, 'Spot the bug'). Your VAE will keep its codes in a tighter "
     "cloud":
         "đây là dòng KL của bài giảng, Σ(σ² + μ² − log σ − ½): dòng này tính KL tới N(0, ½) cộng thêm một hằng số, chứ "
-        "không phải KL tới N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; vì sao: notebook 02, 'Spot the bug'). VAE của bạn sẽ "
-        "giữ các vector z trong một đám mây nhỏ hơn",
+        "không phải KL tới N(0, 1) (Σ[(σ² + μ² − 1)/2 − log σ]; vì sao: notebook 02 (bản tiếng Anh), mục 'Spot the "
+        "bug'). VAE của bạn sẽ giữ các vector z trong một đám mây nhỏ hơn",
     "the lecture's loss is the sum, ((x - x_hat)**2).sum(), over the pixels and the images":
         "hàm loss của bài giảng lấy tổng, ((x - x_hat)**2).sum(), trên mọi điểm ảnh và mọi ảnh",
     # ---- ADVICE: what to do about the errors that code typed from the video meets (after "your code raised ...")
@@ -42,6 +42,8 @@ MESSAGES = {
         "f'{filename}.gif'",
     "Build a new tensor (z = mu + ...) instead of changing an input in place (+=, add_)":
         "Hãy tạo một tensor mới (z = mu + ...) thay vì sửa trực tiếp (in place) một đầu vào (+=, add_)",
+    "Write .detach() before .numpy(), as the lecture: .to('cpu').detach().numpy()":
+        "Hãy viết .detach() trước .numpy(), như bài giảng: .to('cpu').detach().numpy()",
     "Call super().__init__() first in __init__, before any self.layer = ... (the lecture writes super(Encoder, "
     "self).__init__())":
         "Hãy gọi super().__init__() đầu tiên trong __init__, trước mọi dòng self.layer = ... (bài giảng viết "
@@ -102,7 +104,7 @@ MESSAGES = {
     "{what} is minus the KL, and a KL is never negative: flip its sign, per dimension (sigma**2 + mu**2 - 1) / 2 - "
     "torch.log(sigma) (the textbook's -0.5 * (1 + log sigma² - mu**2 - sigma**2) starts with a minus)":
         "{what} là âm của KL, mà KL thì không bao giờ âm: hãy đổi dấu, KL của mỗi chiều là (sigma**2 + mu**2 - 1) / 2 "
-        "- torch.log(sigma) (công thức trong sách, -0.5 * (1 + log sigma² - mu**2 - sigma**2), bắt đầu bằng dấu trừ)",
+        "- torch.log(sigma) (công thức thường gặp, -0.5 * (1 + log sigma² - mu**2 - sigma**2), bắt đầu bằng dấu trừ)",
     "{what} subtracts log sigma² where the KL has log sigma: torch.log(sigma**2) is 2 * torch.log(sigma), so write "
     "(sigma**2 + mu**2 - 1) / 2 - torch.log(sigma)":
         "{what} trừ log sigma² ở chỗ mà KL trừ log sigma: torch.log(sigma**2) bằng 2 * torch.log(sigma), vậy hãy viết "
@@ -152,6 +154,10 @@ MESSAGES = {
     "torch.exp(self.linear3(x))":
         "forward không hề dùng self.{name}: mu và sigma mỗi cái có một lớp riêng, mu = self.linear2(x) và sigma = "
         "torch.exp(self.linear3(x))",
+    "sigma = relu(...) is 0 for some codes, and then log sigma, in the KL, is minus infinity: the video says relu "
+    "would do (0:05:20) but types exp (0:05:36), sigma = torch.exp(self.linear3(x))":
+        "sigma = relu(...) bằng 0 ở một số vector z, và khi đó log sigma trong KL là âm vô cùng: video nói dùng relu "
+        "cũng được (0:05:20) nhưng gõ exp (0:05:36), sigma = torch.exp(self.linear3(x))",
     "sigma must be positive, and linear3 gives any real number: the lecture makes it positive with exp, sigma = "
     "torch.exp(self.linear3(x))":
         "sigma bắt buộc phải là số dương, mà linear3 cho ra số thực bất kỳ: bài giảng dùng exp để biến nó thành số "
@@ -182,8 +188,10 @@ MESSAGES = {
         "{name} chưa được gõ{at}: các ô bên dưới dùng phiên bản của vae_lab{made_of}.",
     "the notebook's device is 'meta', {meta}": "device của notebook là 'meta', {meta}",
     "✗ {name}: {said}{at}. The cells below use vae_lab's version{made_of} until you fix it.":
-        "✗ {name}: {said}{at}. Cho đến khi bạn sửa xong, các ô bên dưới dùng phiên bản của vae_lab{made_of}.",
-    "⚠ {name}: {said}. The cells below use your {name}.": "⚠ {name}: {said}. Các ô bên dưới dùng {name} của bạn.",
+        "✗ {name}: {said}{at}. Cho đến khi code của bạn chạy đúng, các ô bên dưới dùng phiên bản của "
+        "vae_lab{made_of}.",
+    "⚠ {name}: {said}{at}. The cells below use your {name}.":
+        "⚠ {name}: {said}{at}. Các ô bên dưới dùng {name} của bạn.",
     "✓ {name}: yours is used from here on.": "✓ {name}: từ đây trở đi các ô dùng bản của bạn.",
     ", built from this notebook's {names}": ", dựng từ {names} của notebook này",
     # ---- build() and linear(): the lecture's classes and layers
@@ -233,7 +241,8 @@ MESSAGES = {
         "trọng số không thay đổi: hãy tạo optimizer từ autoencoder.parameters() và gọi opt.step() sau loss.backward(), "
         "với opt.zero_grad() đặt trước loss.backward() (đặt giữa hai lệnh đó, nó sẽ xoá mất gradient mà opt.step() "
         "cần)",
-    "a mean (.mean() or F.mse_loss)": "một giá trị trung bình (.mean() hoặc F.mse_loss)",
+    "a mean (.mean() or F.mse_loss): write .sum() where you wrote .mean()":
+        "một giá trị trung bình (.mean() hoặc F.mse_loss): hãy viết .sum() ở chỗ bạn đã viết .mean()",
     "something else": "một đại lượng khác",
     "the reconstruction term is {what}: {sum_not_mean}": "thành phần sai số tái tạo là {what}: {sum_not_mean}",
     "the loss has no KL term, or one cut from the gradients (.detach(), .item()): add + autoencoder.encoder.kl, as it "
@@ -262,8 +271,10 @@ MESSAGES = {
         "không có file nào được ghi ra: hãy lưu các khung hình với tên {code}",
     "the file written, {file}, is not an image: save the frames as a GIF, {code}":
         "file được ghi ra, {file}, không phải là ảnh: hãy lưu các khung hình thành file GIF, {code}",
-    "for n = {n} the GIF should have at least {n} frames, got {frames}":
-        "với n = {n}, file GIF phải có ít nhất {n} khung hình, nhưng chỉ có {frames}",
+    "for n = {n} the GIF should have at least {n} frames, got {frames}: PIL merges frames that are all alike, as black "
+    "ones are when the decoded images are not multiplied by 255 (the lecture's .numpy()*255)":
+        "với n = {n}, file GIF phải có ít nhất {n} khung hình, nhưng chỉ có {frames}: PIL gộp các khung hình giống hệt "
+        "nhau làm một, như các khung đen khi ảnh giải mã chưa được nhân với 255 (bài giảng viết .numpy()*255)",
     "Decoded along the line, from z = {start} to z = {end}":
         "Giải mã dọc theo đường thẳng, từ z = {start} đến z = {end}",
     "the strip should start at z = r0[0]: one code per image, torch.tensor([[x]]) of shape (1, 1)":
